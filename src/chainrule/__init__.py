@@ -1,0 +1,116 @@
+"""chainrule: reverse-mode automatic differentiation on NumPy, with PyTorch's autograd API.
+
+`import chainrule as torch` runs gradient code written for torch.
+"""
+
+from chainrule import autograd
+from chainrule._dtype import bool_ as bool  # noqa: A001 - torch.bool
+from chainrule._dtype import (
+    dtype,
+    float16,
+    float32,
+    float64,
+    int8,
+    int16,
+    int32,
+    int64,
+    uint8,
+)
+from chainrule._tensor_str import set_printoptions
+from chainrule.autograd.grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from chainrule.ops import _methods
+from chainrule.ops.creation import (
+    Generator,
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    randint,
+    randn,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from chainrule.ops.functional import (
+    abs,
+    add,
+    bitwise_and,
+    bitwise_or,
+    bitwise_xor,
+    clamp,
+    clip,
+    clone,
+    cos,
+    div,
+    dot,
+    eq,
+    exp,
+    flatten,
+    ge,
+    gt,
+    is_floating_point,
+    is_tensor,
+    le,
+    log,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    matmul,
+    max,
+    maximum,
+    mean,
+    min,
+    minimum,
+    mm,
+    mul,
+    mv,
+    ne,
+    neg,
+    numel,
+    permute,
+    pow,
+    relu,
+    reshape,
+    sigmoid,
+    sin,
+    sqrt,
+    squeeze,
+    sub,
+    sum,
+    t,
+    tanh,
+    transpose,
+    true_divide,
+    unsqueeze,
+    where,
+)
+from chainrule.tensor import Size, Tensor
+
+_methods.install()
+
+float = float32  # noqa: A001 - torch.float
+double = float64
+long = int64
+int = int32  # noqa: A001 - torch.int
+half = float16
+
+__version__ = "0.1.0"

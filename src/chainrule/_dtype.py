@@ -1,0 +1,112 @@
+"""dtypes spelled as torch spells them, and torch's type-promotion rules over NumPy arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class dtype:  # noqa: N801 - torch's name
+    """A tensor element type: `chainrule.float32`, `chainrule.int64`, ..."""
+
+    __slots__ = ("name", "np", "is_floating_point", "is_signed", "itemsize", "_rank")
+
+    def __init__(self, name: str, np_dtype: type, rank: int) -> None:
+        self.name = name
+        self.np = np.dtype(np_dtype)
+        self.is_floating_point = self.np.kind == "f"
+        self.is_signed = self.np.kind in "fi"
+        self.itemsize = self.np.itemsize
+        self._rank = rank
+
+    def __repr__(self) -> str:
+        return f"chainrule.{self.name}"
+
+    def __reduce__(self) -> str:
+        return self.name
+
+
+bool_ = dtype("bool", np.bool_, 0)
+uint8 = dtype("uint8", np.uint8, 1)
+int8 = dtype("int8", np.int8, 2)
+int16 = dtype("int16", np.int16, 3)
+int32 = dtype("int32", np.int32, 4)
+int64 = dtype("int64", np.int64, 5)
+float16 = dtype("float16", np.float16, 6)
+float32 = dtype("float32", np.float32, 7)
+float64 = dtype("float64", np.float64, 8)
+
+ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
+_FROM_NP = {d.np: d for d in ALL}
+DEFAULT_FLOAT = np.dtype(np.float32)
+DEFAULT_INT = np.dtype(np.int64)
+_F32 = DEFAULT_FLOAT
+_SUPPORTED = ", ".join(d.name for d in ALL)
+
+
+def from_np(np_dtype: np.dtype) -> dtype:
+    """The chainrule dtype of a NumPy dtype; TypeError for dtypes chainrule does not hold."""
+    try:
+        return _FROM_NP[np_dtype]
+    except KeyError:
+        raise TypeError(
+            f"can't convert np.ndarray of type {np_dtype}. The only supported types are: "
+            f"{_SUPPORTED}."
+        ) from None
+
+
+def to_np(d: object) -> np.dtype:
+    """A NumPy dtype from a chainrule dtype, a NumPy dtype, or a Python type (float, int, bool)."""
+    if isinstance(d, dtype):
+        return d.np
+    if d is float:
+        return DEFAULT_FLOAT
+    if d is int:
+        return DEFAULT_INT
+    if d is bool:
+        return np.dtype(np.bool_)
+    try:
+        nd = np.dtype(d)
+    except TypeError:
+        raise TypeError(f"expected a chainrule dtype, got {d!r}") from None
+    from_np(nd)
+    return nd
+
+
+def _category(k: str) -> int:
+    return 0 if k == "b" else (2 if k == "f" else 1)
+
+
+def result_type(x: object, y: object) -> np.dtype:
+    """torch's promotion for a binary op between arrays and Python scalars.
+
+    Categories bool < integer < float decide first. Within the winning category, dimensioned
+    arrays outrank 0-d arrays, which outrank Python scalars (a float scalar with integer arrays
+    gives the default float32, as torch). NumPy's own rules differ for 0-d arrays and int/float
+    mixes, hence this function.
+    """
+    best = None  # (category, priority, dtype)
+    for v in (x, y):
+        if isinstance(v, np.ndarray):
+            d = v.dtype
+            key = (_category(d.kind), 2 if v.ndim else 1)
+        elif isinstance(v, bool):
+            d, key = np.dtype(np.bool_), (0, 0)
+        elif isinstance(v, int):
+            d, key = DEFAULT_INT, (1, 0)
+        elif isinstance(v, float):
+            d, key = DEFAULT_FLOAT, (2, 0)
+        elif isinstance(v, np.generic):
+            d = v.dtype
+            key = (_category(d.kind), 1)
+        else:
+            raise TypeError(f"unsupported operand type {type(v).__name__}")
+        if best is None or key[0] > best[0] or (key[0] == best[0] and key[1] > best[1]):
+            best = (key[0], key[1], d)
+        elif key == best[:2] and d != best[2]:
+            best = (key[0], key[1], np.promote_types(d, best[2]))
+    return best[2]
+
+
+def float_type(d: np.dtype) -> np.dtype:
+    """The dtype a floating-point op (exp, division, mean...) returns for input dtype `d`."""
+    return d if d.kind == "f" else _F32

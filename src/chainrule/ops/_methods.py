@@ -1,0 +1,192 @@
+"""The dispatch table: Tensor's operator methods, bound to the ops (installed once at import)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule import _dtype
+from chainrule.autograd.function import _wrap
+from chainrule.ops import elementwise as ew
+from chainrule.ops import inplace, reduction, shape
+from chainrule.ops.indexing import getitem
+from chainrule.ops.linalg import matmul
+from chainrule.tensor import Tensor
+
+Add, Sub, Mul, Div = ew.Add.apply, ew.Sub.apply, ew.Mul.apply, ew.Div.apply
+
+
+def _parse_dtype(args: tuple, kwargs: dict) -> np.dtype | None:
+    """The dtype in `to(dtype)`, `to(device, dtype)`, `to(other)` or `to(dtype=...)`."""
+    if "dtype" in kwargs:
+        return _dtype.to_np(kwargs["dtype"])
+    for a in args:
+        if isinstance(a, Tensor):
+            return a.data.dtype
+        if isinstance(a, (_dtype.dtype, np.dtype)) or a in (float, int, bool):
+            return _dtype.to_np(a)
+    return None
+
+
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """A tensor of the requested dtype (self if it already is); devices other than cpu are refused."""
+    for a in list(args) + [kwargs.get("device")]:
+        if isinstance(a, str) and not a.startswith("cpu"):
+            raise RuntimeError(f"chainrule runs on the CPU (NumPy); device {a!r} is not available")
+    dt = _parse_dtype(args, kwargs)
+    if dt is None or dt == self.data.dtype:
+        return self
+    if dt.kind != "f":  # integer results never require grad
+        return _wrap(self.data.astype(dt), None)
+    return ew.Cast.apply(self, dt)
+
+
+def _caster(dt: _dtype.dtype) -> Any:
+    def cast(self: Tensor) -> Tensor:
+        return to(self, dt)
+
+    return cast
+
+
+def _binary(fn: Any, swap: bool = False) -> Any:
+    if swap:
+        def op(self: Tensor, other: Any) -> Tensor:
+            return fn(other, self)
+    else:
+        def op(self: Tensor, other: Any) -> Tensor:
+            return fn(self, other)
+    return op
+
+
+def _rsub(self: Tensor, other: Any) -> Tensor:
+    return ew.Rsub.apply(self, other)
+
+
+def _rdiv(self: Tensor, other: Any) -> Tensor:
+    return ew.Rdiv.apply(self, other)
+
+
+def _pow(self: Tensor, exponent: Any) -> Tensor:
+    return ew.pow(self, exponent)
+
+
+def _rpow(self: Tensor, base: Any) -> Tensor:
+    return ew.RPow.apply(self, base)
+
+
+def _rmatmul(self: Tensor, other: Any) -> Tensor:
+    return matmul(other, self)
+
+
+def _add(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    return Add(self, other if alpha == 1 else other * alpha)
+
+
+def _sub(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    return Sub(self, other if alpha == 1 else other * alpha)
+
+
+def _unary(cls: Any) -> Any:
+    apply = cls.apply
+
+    def op(self: Tensor) -> Tensor:
+        return apply(self)
+
+    op.__doc__ = cls.__doc__
+    return op
+
+
+def _T(self: Tensor) -> Tensor:
+    n = self.data.ndim
+    if n < 2:
+        return self
+    return shape.permute(self, tuple(range(n - 1, -1, -1)))
+
+
+def _mT(self: Tensor) -> Tensor:
+    if self.data.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{self.data.ndim}-D tensor.")
+    return shape.transpose(self, -2, -1)
+
+
+def _iop(fn: Any) -> Any:
+    def op(self: Tensor, other: Any) -> Tensor:
+        return fn(self, other)
+
+    return op
+
+
+def _new(fill: Any) -> Any:
+    def new(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False,
+            **kw: Any) -> Tensor:
+        from chainrule.ops import creation
+
+        return getattr(creation, fill)(*size, dtype=dtype or self.dtype,
+                                       requires_grad=requires_grad)
+
+    return new
+
+
+def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    from chainrule.ops.creation import tensor
+
+    return tensor(data, dtype=dtype or self.dtype, requires_grad=requires_grad)
+
+
+METHODS: dict[str, Any] = {
+    "__add__": _binary(Add), "__radd__": _binary(Add), "add": _add,
+    "__sub__": _binary(Sub), "__rsub__": _rsub, "sub": _sub,
+    "__mul__": _binary(Mul), "__rmul__": _binary(Mul), "mul": _binary(Mul),
+    "__truediv__": _binary(Div), "__rtruediv__": _rdiv, "div": _binary(Div),
+    "__pow__": _pow, "__rpow__": _rpow, "pow": _pow,
+    "__matmul__": _binary(matmul), "__rmatmul__": _rmatmul, "matmul": _binary(matmul),
+    "mm": _binary(matmul), "mv": _binary(matmul), "dot": _binary(matmul),
+    "__neg__": _unary(ew.Neg), "neg": _unary(ew.Neg), "__pos__": lambda self: self,
+    "__abs__": _unary(ew.Abs), "abs": _unary(ew.Abs),
+    "exp": _unary(ew.Exp), "log": _unary(ew.Log), "sqrt": _unary(ew.Sqrt),
+    "sin": _unary(ew.Sin), "cos": _unary(ew.Cos), "tanh": _unary(ew.Tanh),
+    "sigmoid": _unary(ew.Sigmoid), "relu": _unary(ew.Relu),
+    "clamp": ew.clamp, "clip": ew.clamp,
+    "maximum": _binary(ew.Maximum.apply), "minimum": _binary(ew.Minimum.apply),
+    "where": lambda self, condition, other: ew.where(condition, self, other),
+    "clone": lambda self, memory_format=None: ew.Clone.apply(self),
+    "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
+    "__eq__": ew.eq, "__ne__": ew.ne,
+    "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge, "eq": ew.eq, "ne": ew.ne,
+    "__and__": ew.bitwise_and, "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor,
+    "__invert__": lambda self: _wrap(np.logical_not(self.data) if self.data.dtype.kind == "b"
+                                     else np.invert(self.data), None),
+    "logical_not": lambda self: _wrap(np.logical_not(self.data), None),
+    "sum": reduction.sum, "mean": reduction.mean, "max": reduction.max, "min": reduction.min,
+    "reshape": shape.reshape, "view": shape.view, "flatten": shape.flatten,
+    "transpose": shape.transpose, "swapaxes": shape.transpose, "t": shape.t,
+    "permute": shape.permute, "squeeze": shape.squeeze, "unsqueeze": shape.unsqueeze,
+    "expand": shape.expand, "expand_as": shape.expand_as,
+    "view_as": lambda self, other: shape.view(self, other.data.shape),
+    "reshape_as": lambda self, other: shape.reshape(self, other.data.shape),
+    "contiguous": lambda self, memory_format=None: self,
+    "T": property(_T), "mT": property(_mT),
+    "__getitem__": getitem, "__setitem__": inplace.setitem,
+    "to": to, "type_as": lambda self, other: to(self, other.data.dtype),
+    "float": _caster(_dtype.float32), "double": _caster(_dtype.float64),
+    "half": _caster(_dtype.float16), "long": _caster(_dtype.int64),
+    "int": _caster(_dtype.int32), "bool": _caster(_dtype.bool_),
+    "cpu": lambda self: self,
+    "add_": inplace.add_, "sub_": inplace.sub_, "mul_": inplace.mul_, "div_": inplace.div_,
+    "zero_": inplace.zero_, "fill_": inplace.fill_, "clamp_": inplace.clamp_,
+    "clip_": inplace.clamp_, "copy_": inplace.copy_, "relu_": inplace.relu_,
+    "exp_": inplace.exp_, "neg_": inplace.neg_, "sigmoid_": inplace.sigmoid_,
+    "tanh_": inplace.tanh_, "sqrt_": inplace.sqrt_, "abs_": inplace.abs_, "log_": inplace.log_,
+    "sin_": inplace.sin_, "cos_": inplace.cos_, "pow_": inplace.pow_,
+    "__iadd__": _iop(inplace.add_), "__isub__": _iop(inplace.sub_),
+    "__imul__": _iop(inplace.mul_), "__itruediv__": _iop(inplace.div_),
+    "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
+    "new_tensor": _new_tensor,
+}
+
+
+def install() -> None:
+    for name, fn in METHODS.items():
+        setattr(Tensor, name, fn)

@@ -1,0 +1,112 @@
+"""torch-level functions (`chainrule.exp(x)`, `chainrule.sum(x, dim)`, ...) over the primitives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule.autograd.function import _wrap
+from chainrule.ops import elementwise as ew
+from chainrule.ops.elementwise import (  # noqa: F401 - re-exported
+    bitwise_and,
+    bitwise_or,
+    bitwise_xor,
+    clamp,
+    eq,
+    ge,
+    gt,
+    le,
+    logical_and,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+    pow,
+    where,
+)
+from chainrule.ops.linalg import matmul
+from chainrule.ops.reduction import max, mean, min, sum  # noqa: F401
+from chainrule.ops.shape import (  # noqa: F401
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    t,
+    transpose,
+    unsqueeze,
+)
+from chainrule.tensor import Tensor
+
+clip = clamp
+mm = mv = dot = matmul
+
+
+def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    return ew.Add.apply(input, other if alpha == 1 else other * alpha)
+
+
+def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
+    return ew.Sub.apply(input, other if alpha == 1 else other * alpha)
+
+
+def mul(input: Any, other: Any) -> Tensor:
+    return ew.Mul.apply(input, other)
+
+
+def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    if rounding_mode is not None:
+        raise NotImplementedError("div(rounding_mode=...) arrives with the operator-surface work")
+    return ew.Div.apply(input, other)
+
+
+true_divide = div
+
+
+def _unary(cls: Any) -> Any:
+    def fn(input: Tensor) -> Tensor:
+        return cls.apply(input)
+
+    fn.__name__ = cls.__name__.lower()
+    fn.__doc__ = cls.__doc__
+    return fn
+
+
+neg = _unary(ew.Neg)
+exp = _unary(ew.Exp)
+log = _unary(ew.Log)
+sqrt = _unary(ew.Sqrt)
+abs = _unary(ew.Abs)
+sin = _unary(ew.Sin)
+cos = _unary(ew.Cos)
+tanh = _unary(ew.Tanh)
+sigmoid = _unary(ew.Sigmoid)
+relu = _unary(ew.Relu)
+
+
+def maximum(input: Tensor, other: Tensor) -> Tensor:
+    return ew.Maximum.apply(input, other)
+
+
+def minimum(input: Tensor, other: Tensor) -> Tensor:
+    return ew.Minimum.apply(input, other)
+
+
+def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:
+    return ew.Clone.apply(input)
+
+
+def logical_not(input: Tensor) -> Tensor:
+    return _wrap(np.logical_not(input.data), None)
+
+
+def is_tensor(obj: Any) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def is_floating_point(input: Tensor) -> bool:
+    return input.data.dtype.kind == "f"
+
+
+def numel(input: Tensor) -> int:
+    return input.data.size

@@ -1,0 +1,221 @@
+"""In-place operations (`add_`, `x[i] = v`, ...) and the version counter that guards them.
+
+With nothing to record, the new values are written straight into the tensor's memory. When
+the change must be differentiated, the op runs out of place on a stand-in for the tensor's old
+value (holding its old history), the result is written into the tensor's memory, and the
+tensor takes the new history -- what torch calls rebasing. The stand-in is a copy only for
+ops whose derivative needs the old value (mul_, div_, clamp_).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from chainrule import _dtype
+from chainrule.autograd.function import NULL_CTX, _wrap
+from chainrule.autograd.grad_mode import state as _grad_state
+from chainrule.ops import elementwise as ew
+from chainrule.ops._util import broadcast_error
+from chainrule.ops.indexing import IndexPut, convert_index
+from chainrule.tensor import Tensor, _share_version, bump_version
+
+_LEAF_ERROR = (
+    "a leaf Variable that requires grad is being used in an in-place operation. Wrap the update "
+    "in `with chainrule.no_grad():` (as optimisers do), or work on a .clone() of the tensor."
+)
+
+
+def mark_modified(t: Tensor) -> None:
+    """Bump t's version; a node that saved t's memory as its output will refuse to backward."""
+    bump_version(t)
+    for owner in (t, t._base):
+        fn = owner.grad_fn if owner is not None else None
+        if fn is not None and fn._out_saved >= 0 and fn._saved is not None:
+            fn.__dict__["_out_dirty"] = owner._version
+
+
+def _write(t: Tensor, res: np.ndarray, opname: str) -> None:
+    """Store res into t's memory: same shape, dtype castable as torch allows."""
+    res = np.asarray(res)
+    if res.shape != t.data.shape:
+        raise RuntimeError(
+            f"{opname}: output with shape {list(t.data.shape)} doesn't match the broadcast shape "
+            f"{list(res.shape)}"
+        )
+    dst = t.data.dtype
+    if res.dtype != dst and not _can_cast(res.dtype, dst):
+        raise RuntimeError(
+            f"{opname}: result type {_dtype.from_np(res.dtype)!r} can't be cast to the desired "
+            f"output type {_dtype.from_np(dst)!r}"
+        )
+    if not t.data.flags.writeable:
+        raise RuntimeError(
+            f"{opname}: unsupported operation: the tensor's memory is read-only (it is an "
+            "expanded view, where several elements share one memory location); clone() it first"
+        )
+    np.copyto(t.data, res, casting="unsafe")
+
+
+def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
+    order = "biuf"
+    return order.index(src.kind) <= order.index(dst.kind)
+
+
+def apply_inplace(t: Tensor, fn: Any, others: tuple, opname: str, needs_old: bool,
+                  **kw: Any) -> Tensor:
+    """Run `fn(t, *others)` (a Primitive) and make t hold the result, history included."""
+    record = _grad_state.enabled and (
+        t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+    )
+    if not record:
+        raw = [o.data if isinstance(o, Tensor) else o for o in others]
+        res = fn.forward(NULL_CTX, t.data, *raw, **kw)
+        _write(t, res, opname)
+        mark_modified(t)
+        return t
+    if t.grad_fn is None and t._requires_grad:
+        raise RuntimeError(_LEAF_ERROR)
+    base = t._base
+    if base is not None and (base._requires_grad or base.grad_fn is not None):
+        raise RuntimeError(
+            f"{opname}: an in-place operation on a view of a tensor that is part of a graph is "
+            "not supported by chainrule yet; write the op out of place (y = x.clone(); ...)."
+        )
+    old = _wrap(t.data.copy() if needs_old else t.data, t.grad_fn)
+    old._requires_grad = t._requires_grad
+    old._output_nr = t._output_nr
+    if not needs_old:
+        _share_version(t, old, as_view=False)
+    res = fn.apply(old, *others, **kw)
+    _write(t, res.data, opname)
+    mark_modified(t)
+    t.grad_fn = res.grad_fn
+    t._requires_grad = True
+    t._output_nr = 0
+    return t
+
+
+def add_(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    if alpha != 1:
+        other = other * alpha
+    return apply_inplace(t, ew.Add, (other,), "add_", False)
+
+
+def sub_(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+    if alpha != 1:
+        other = other * alpha
+    return apply_inplace(t, ew.Sub, (other,), "sub_", False)
+
+
+def mul_(t: Tensor, other: Any) -> Tensor:
+    return apply_inplace(t, ew.Mul, (other,), "mul_", True)
+
+
+def div_(t: Tensor, other: Any) -> Tensor:
+    return apply_inplace(t, ew.Div, (other,), "div_", True)
+
+
+def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:
+    return apply_inplace(t, ew.Clamp, (min, max), "clamp_", True)
+
+
+class _Fill(ew.Primitive):
+    """out = value everywhere;  dout/dx = 0, dout/dvalue = sum(g) (a 0-d tensor value)"""
+
+    node_name = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, x, value):
+        return np.full(x.shape, value, x.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        from chainrule.ops import _dual as d
+
+        gv = g.sum() if ctx._edges[1] is not None else None
+        return d.const(g, np.zeros(g.shape, d.data(g).dtype)), gv
+
+
+class _Copy(ew.Primitive):
+    """out = src broadcast to x's shape;  dout/dx = 0, dout/dsrc = g (summed by the engine)"""
+
+    node_name = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, x, src):
+        try:
+            return np.broadcast_to(np.asarray(src).astype(x.dtype), x.shape)
+        except ValueError:
+            raise broadcast_error(x, src) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        from chainrule.ops import _dual as d
+
+        return d.const(g, np.zeros(g.shape, d.data(g).dtype)), g
+
+
+def fill_(t: Tensor, value: Any) -> Tensor:
+    if isinstance(value, Tensor) and value.data.ndim != 0:
+        raise RuntimeError(
+            f"fill_ only supports 0-dimension value tensor but got tensor with "
+            f"{value.data.ndim} dimensions."
+        )
+    return apply_inplace(t, _Fill, (value,), "fill_", False)
+
+
+def zero_(t: Tensor) -> Tensor:
+    return apply_inplace(t, _Fill, (0,), "zero_", False)
+
+
+def copy_(t: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
+    return apply_inplace(t, _Copy, (src,), "copy_", False)
+
+
+def setitem(t: Tensor, index: Any, value: Any) -> None:
+    """t[index] = value, differentiable with respect to t's old value and to value."""
+    idx, _, _ = convert_index(index)
+    record = _grad_state.enabled and (
+        t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+    )
+    if not record:
+        v = value.data if isinstance(value, Tensor) else value
+        if not t.data.flags.writeable:
+            raise RuntimeError("cannot assign into a read-only (expanded) tensor; clone() it first")
+        try:
+            t.data[idx] = v
+        except ValueError as e:
+            raise RuntimeError(f"shape mismatch in index assignment: {e}") from None
+        mark_modified(t)
+        return
+    if isinstance(value, Tensor) and value.data.dtype != t.data.dtype:
+        value = value.to(t.dtype)
+    apply_inplace(t, IndexPut, (value, idx), "__setitem__", False)
+
+
+def _unary(cls: Any, opname: str, needs_old: bool) -> Any:
+    def op(t: Tensor) -> Tensor:
+        return apply_inplace(t, cls, (), opname, needs_old)
+
+    op.__name__ = opname
+    return op
+
+
+relu_ = _unary(ew.Relu, "relu_", False)
+exp_ = _unary(ew.Exp, "exp_", False)
+neg_ = _unary(ew.Neg, "neg_", False)
+sigmoid_ = _unary(ew.Sigmoid, "sigmoid_", False)
+tanh_ = _unary(ew.Tanh, "tanh_", False)
+sqrt_ = _unary(ew.Sqrt, "sqrt_", False)
+abs_ = _unary(ew.Abs, "abs_", True)
+log_ = _unary(ew.Log, "log_", True)
+sin_ = _unary(ew.Sin, "sin_", True)
+cos_ = _unary(ew.Cos, "cos_", True)
+
+
+def pow_(t: Tensor, exponent: Any) -> Tensor:
+    if isinstance(exponent, Tensor):
+        return apply_inplace(t, ew.PowTensor, (exponent,), "pow_", True)
+    return apply_inplace(t, ew.Pow, (exponent,), "pow_", True)

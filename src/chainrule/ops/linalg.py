@@ -1,0 +1,86 @@
+"""Matrix products: matmul (1-D, 2-D and batched with broadcasting)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chainrule.ops import _dual as d
+from chainrule.ops._util import Primitive
+from chainrule.ops.elementwise import prep
+from chainrule.tensor import Tensor
+
+
+class MatMul(Primitive):
+    """out = x @ y;  dout/dx = g @ y^T, dout/dy = x^T @ g (1-D operands promoted, as numpy)"""
+
+    node_name = "BmmBackward0"
+
+    @staticmethod
+    def forward(ctx, x, y):
+        if x.ndim == 0 or y.ndim == 0:
+            raise RuntimeError(
+                f"both arguments to matmul need to be at least 1D, but they are {x.ndim}D and "
+                f"{y.ndim}D"
+            )
+        x, y = prep(x, y)
+        try:
+            out = np.matmul(x, y)
+        except ValueError:
+            xs = "x".join(map(str, x.shape))
+            ys = "x".join(map(str, y.shape))
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({xs} and {ys})"
+            ) from None
+        ctx.save_for_backward(x, y)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, y = ctx.saved_tensors
+        ex, ey = ctx._edges
+        if x.ndim == 1 and y.ndim == 1:
+            return (g * y if ex is not None else None), (g * x if ey is not None else None)
+        # promote 1-D operands to matrices, and g with them, then reduce back
+        x1 = d.reshape(x, (1, x.shape[0])) if x.ndim == 1 else x
+        y1 = d.reshape(y, (y.shape[0], 1)) if y.ndim == 1 else y
+        gshape = list(g.shape)
+        if x.ndim == 1:
+            gshape.insert(len(gshape) - (0 if y.ndim == 1 else 1), 1)
+        if y.ndim == 1:
+            gshape.append(1)
+        g1 = d.reshape(g, tuple(gshape))
+        gx = gy = None
+        if ex is not None:
+            gx = g1 @ d.swap_last(y1)
+            if x.ndim == 1:
+                gx = d.reshape(gx, gx.shape[:-2] + gx.shape[-1:])
+        if ey is not None:
+            gy = d.swap_last(x1) @ g1
+            if y.ndim == 1:
+                gy = d.reshape(gy, gy.shape[:-1])
+        return gx, gy
+
+
+class Mm(MatMul):
+    node_name = "MmBackward0"
+
+
+class Mv(MatMul):
+    node_name = "MvBackward0"
+
+
+class Dot(MatMul):
+    node_name = "DotBackward0"
+
+
+def matmul(input: Tensor, other: Tensor) -> Tensor:
+    """Matrix product with numpy/torch broadcasting rules for 1-D and batched operands."""
+    a = input.data.ndim if isinstance(input, Tensor) else np.ndim(input)
+    b = other.data.ndim if isinstance(other, Tensor) else np.ndim(other)
+    if a == 2 and b == 2:
+        return Mm.apply(input, other)
+    if a == 1 and b == 1:
+        return Dot.apply(input, other)
+    if a == 2 and b == 1:
+        return Mv.apply(input, other)
+    return MatMul.apply(input, other)
