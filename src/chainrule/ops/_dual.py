@@ -100,8 +100,8 @@ def sum_to(g: Any, shape: tuple) -> Any:
 
 def index_add_into(shape: tuple, index: Any, g: Any, repeats: bool) -> Any:
     """zeros(shape) with g added at `index` (repeated indices accumulate): getitem's backward."""
-    if _t(g):
-        from chainrule.ops.indexing import IndexPutInto
+    from chainrule.ops.indexing import IndexPutInto
 
+    if _t(g):
         return IndexPutInto.apply(g, shape, index, repeats)
     return IndexPutInto.forward(None, g, shape, index, repeats)

@@ -34,6 +34,8 @@ def mark_modified(t: Tensor) -> None:
         fn = owner.grad_fn if owner is not None else None
         if fn is not None and fn._out_saved >= 0 and fn._saved is not None:
             fn.__dict__["_out_dirty"] = owner._version
+            if fn._saved_versions is None:
+                fn._saved_versions = []  # so that saved_tensors runs its version check
 
 
 def _write(t: Tensor, res: np.ndarray, opname: str) -> None:
