@@ -61,17 +61,13 @@ _NONLEAF_GRAD_WARNING = (
 class Tensor:
     """A multi-dimensional array that can record the operations applied to it."""
 
-    __slots__ = (
-        "data",
-        "_requires_grad",
-        "grad_fn",
-        "_output_nr",
-        "_grad",
-        "_vc",
-        "_base",
-        "_hooks",
-        "__weakref__",
-    )
+    __slots__ = ("data", "_requires_grad", "grad_fn", "__dict__", "__weakref__")
+    # rarely-set fields live on the class until an instance needs its own value
+    _output_nr = 0  # which output of grad_fn this tensor is
+    _grad = None
+    _vc = None  # version counter [n], shared with views; None means version 0, unshared
+    _base = None  # the tensor this one is a view of
+    _hooks = None  # hooks of a leaf
     __array_ufunc__ = None  # make `ndarray op Tensor` call our reflected operators
     __hash__ = object.__hash__
 
@@ -81,11 +77,6 @@ class Tensor:
         self.data = _to_array(data, None)
         self._requires_grad = False
         self.grad_fn = None
-        self._output_nr = 0
-        self._grad = None
-        self._vc = None
-        self._base = None
-        self._hooks = None
         if requires_grad:
             self.requires_grad = True
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd.function import Node, _wrap
+from chainrule.autograd.function import Node, _released_message, _wrap
 from chainrule.autograd.grad_mode import state as _state
 from chainrule.ops._dual import sum_to
 from chainrule.tensor import Tensor
@@ -169,74 +169,94 @@ def _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_grap
         _accumulate(buffers, owned, _key(t), t._output_nr, s, create_graph)
     foreign_ids = {id(a) for a in foreign}
     ready = [r for r in dict.fromkeys(roots) if deps[r] == 0]
+    pop, push = ready.pop, ready.append
     while ready:
-        n = ready.pop()
+        n = pop()
         g = buffers.pop(n, None)
-        if n.__class__ is Tensor or isinstance(n, Tensor):
+        if isinstance(n, Tensor):
             _deliver_leaf(n, g, capture, got, foreign_ids, create_graph, accumulate, needed)
             continue
         if n._tensor_hooks is not None or n._retain is not None:
             g = _tensor_hooks(n, g, create_graph, foreign, foreign_ids)
-        if n in capture:
+        if capture and n in capture:
             _capture(n, g, capture[n], got, inputs, accumulate, create_graph)
-        grads = None
-        if g is not None and (needed is None or n in needed):
+        edges = n._edges
+        if g is None or (needed is not None and n not in needed):
+            for t in edges:
+                if t is not None:
+                    c = deps[t] - 1
+                    deps[t] = c
+                    if c == 0:
+                        push(t)
+            continue
+        if n._released:
+            raise RuntimeError(_released_message(n))
+        if n._n_out == 1 and n._raw:
+            grads = n._forward_cls.backward(n, g)
+            if type(grads) is not tuple:
+                grads = (grads,)
+        else:
             grads = _call(n, g)
-            if not retain and n._saved is not None:
-                n._saved = None
-                n._released = True
+        if len(grads) != len(edges):
+            raise RuntimeError(
+                f"function {type(n).__name__} returned an incorrect number of gradients "
+                f"(expected {len(edges)}, got {len(grads)})"
+            )
+        if not retain and n._saved is not None:
+            n._saved = None
+            n._released = True
         nrs = n._edge_nrs
-        for i, t in enumerate(n._edges):
+        i = -1
+        for t in edges:
+            i += 1
             if t is None:
                 continue
-            if grads is not None:
-                gi = grads[i]
-                if gi is not None:
-                    gi = _fit(n, i, t, gi, nrs)
-                    if i and any(gi is grads[j] for j in range(i)):
-                        foreign.append(gi)
-                        foreign_ids.add(id(gi))
+            gi = grads[i]
+            if gi is not None:
+                # expected shape and dtype: the leaf's, or the producing node's output's
+                single = True
+                if isinstance(t, Tensor):
+                    shape, dtype = t.data.shape, t.data.dtype
+                elif t._n_out == 1:
+                    shape, dtype = t._shape, t._dtype
+                else:
+                    single = False
+                    nr = nrs[i] if nrs else 0
+                    shape, dtype = t._shape[nr], t._dtype[nr]
+                if gi.shape != shape or gi.dtype != dtype:
+                    gi = _fit(n, i, shape, dtype, gi)
+                if i and any(gi is grads[j] for j in range(i)):
+                    foreign.append(gi)
+                    foreign_ids.add(id(gi))
+                if single and t not in buffers:
+                    buffers[t] = gi
+                else:
                     _accumulate(buffers, owned, t, nrs[i] if nrs else 0, gi, create_graph)
             c = deps[t] - 1
             deps[t] = c
             if c == 0:
-                ready.append(t)
+                push(t)
 
 
 def _call(n: Node, g: Any) -> tuple:
-    if n._released:
-        from chainrule.autograd.function import _released_message
-
-        raise RuntimeError(_released_message(n))
+    """Run a node's backward: several outputs, or a user Function working on Tensors."""
     if n._n_out == 1:
         grads = n._forward_cls.backward(n, g)
     else:
         grads = n._forward_cls.backward(n, *_materialize(n, g))
-    if type(grads) is not tuple:
-        grads = (grads,)
-    if len(grads) != len(n._edges):
-        raise RuntimeError(
-            f"function {type(n).__name__} returned an incorrect number of gradients "
-            f"(expected {len(n._edges)}, got {len(grads)})"
-        )
-    return grads
+    return grads if type(grads) is tuple else (grads,)
 
 
 def _materialize(n: Node, g: list) -> list:
+    """Zeros for the float outputs that got no gradient (integer outputs stay None)."""
     return [
-        x if x is not None else np.zeros(s, d) for x, s, d in zip(g, n._shape, n._dtype)
+        x if x is not None or d.kind != "f" else np.zeros(s, d)
+        for x, s, d in zip(g, n._shape, n._dtype)
     ]
 
 
-def _fit(n: Node, i: int, target: Any, g: Any, nrs: list | None) -> Any:
+def _fit(n: Node, i: int, shape: tuple, dtype: Any, g: Any) -> Any:
     """Reduce a broadcast gradient to its input's shape and dtype, or say which op got it wrong."""
-    if isinstance(target, Tensor):
-        shape, dtype = target.data.shape, target.data.dtype
-    elif target._n_out == 1:
-        shape, dtype = target._shape, target._dtype
-    else:
-        nr = nrs[i] if nrs else 0
-        shape, dtype = target._shape[nr], target._dtype[nr]
     if g.shape != shape:
         try:
             g = sum_to(g, shape)

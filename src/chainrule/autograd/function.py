@@ -50,34 +50,23 @@ class Node:
     `_edges[i]` is where the gradient of input i goes: the producing Node, a leaf Tensor that
     requires grad, or None. `_shape`/`_dtype` describe the output, so the engine can reduce and
     check gradients flowing into this node without keeping the output tensor alive.
+
+    Rarely-set fields are class attributes, overridden per instance only when needed, so that
+    recording a node costs a handful of attribute stores.
     """
 
-    __slots__ = (
-        "_edges",
-        "_edge_nrs",
-        "_saved",
-        "_saved_versions",
-        "_out_saved",
-        "_released",
-        "_shape",
-        "_dtype",
-        "_n_out",
-        "_tensor_hooks",
-        "_retain",
-        "__dict__",
-        "__weakref__",
-    )
+    __slots__ = ("_edges", "_saved", "_shape", "_dtype", "__dict__", "__weakref__")
     _forward_cls: type[Function]
     _raw = True
-
-    def __init__(self) -> None:
-        self._saved = None
-        self._out_saved = -1  # index into _saved of the output, if the forward saved it
-        self._released = False
-        self._tensor_hooks = None
-        self._retain = None
-        self._edge_nrs = None
-        self._n_out = 1
+    _edge_nrs = None  # output_nr per edge, when some input is a later output of its node
+    _saved_src = ()  # per saved item: the input Tensor it came from, or None
+    _saved_versions = None  # {index in _saved: version} for saved tensors not at version 0
+    _out_saved = -1  # index in _saved of this node's own output, if forward saved it
+    _out_dirty = 0  # version of the output's memory after an in-place change, if any
+    _released = False
+    _n_out = 1
+    _tensor_hooks = None  # {output_nr: [hook]} for hooks on the non-leaf outputs
+    _retain = None  # {output_nr: weakref to tensor} for retain_grad()
 
     # --- ctx API used by forward ---------------------------------------------------------
     def save_for_backward(self, *items: Any) -> None:
@@ -96,13 +85,18 @@ class Node:
                 raise RuntimeError(_released_message(self))
             return ()
         versions = self._saved_versions
-        if versions is not None:
-            _check_versions(self, saved, versions)
+        for k, t in enumerate(self._saved_src):
+            if t is not None:
+                vc = t._vc
+                if vc is not None and vc[0] != (versions.get(k, 0) if versions else 0):
+                    _version_error(self, t.data, vc[0], versions.get(k, 0) if versions else 0)
+        if self._out_dirty:
+            _version_error(self, saved[self._out_saved], self._out_dirty, 0)
         if _grad_state.create_graph and _grad_state.enabled:
             return _saved_as_tensors(self, saved)
         if self._raw:
-            return tuple(s.data if isinstance(s, _Tensor) else s for s in saved)
-        return tuple(_as_tensor_const(s) if isinstance(s, _ndarray) else s for s in saved)
+            return saved
+        return tuple(_wrap(s, None) if s.__class__ is _ndarray else s for s in saved)
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -193,40 +187,64 @@ class Function(metaclass=_FunctionMeta):
         raise NotImplementedError
 
     @classmethod
-    def apply(cls, *args: Any) -> Any:
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        if not cls._raw:
+            return _apply_user(cls, args, kwargs)
+        # one pass over the inputs: unwrap arrays, and find where each gradient would go
+        raw = []
+        edges = []
         record = False
-        if _grad_state.enabled:
-            for a in args:
-                if isinstance(a, _Tensor) and a._requires_grad:
+        enabled = _grad_state.enabled
+        for a in args:
+            if isinstance(a, _Tensor):
+                raw.append(a.data)
+                if a._requires_grad and enabled:
                     record = True
-                    break
-        if cls._raw:
-            raw = [a.data if isinstance(a, _Tensor) else a for a in args]
-            if not record:
-                out = cls.forward(NULL_CTX, *raw)
-                if type(out) is tuple:
-                    return tuple(_wrap(o, None) for o in out)
-                return _wrap(out, None)
-            ctx = cls._backward_cls()
-            out = cls.forward(ctx, *raw)
-        else:
-            if not record:
-                from chainrule.autograd.grad_mode import no_grad
-
-                with no_grad():
-                    return cls.forward(_UserCtx(), *args)
-            raise NotImplementedError("custom autograd.Function arrives with issue 4")
-        _connect(ctx, args)
+                    fn = a.grad_fn
+                    edges.append(a if fn is None else fn)
+                else:
+                    edges.append(None)
+            else:
+                raw.append(a)
+                edges.append(None)
+        if not record:
+            out = cls.forward(NULL_CTX, *raw, **kwargs)
+            if type(out) is tuple:
+                return tuple(_wrap(o, None) for o in out)
+            return _wrap(out, None)
+        ctx = cls._backward_cls()
+        ctx._saved = None
+        ctx._edges = tuple(edges)
+        for a in args:
+            if isinstance(a, _Tensor) and a._output_nr and a._requires_grad:
+                _set_edge_nrs(ctx, args)
+                break
+        out = cls.forward(ctx, *raw, **kwargs)
         if type(out) is tuple:
             return _wrap_many(ctx, out, args, raw)
         if out.__class__ is not _ndarray:
             out = np.asarray(out)
         ctx._shape = out.shape
         ctx._dtype = out.dtype
-        saved = ctx._saved
-        if saved is not None:
-            _resolve_saved(ctx, saved, args, raw, out)
-        return _wrap(out, ctx)
+        if ctx._saved is not None:
+            _resolve_saved(ctx, ctx._saved, args, raw, out)
+        t = _tensor_new(_Tensor)
+        t.data = out
+        t._requires_grad = True
+        t.grad_fn = ctx
+        return t
+
+
+def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
+    record = _grad_state.enabled and any(
+        isinstance(a, _Tensor) and a._requires_grad for a in args
+    )
+    if not record:
+        from chainrule.autograd.grad_mode import no_grad
+
+        with no_grad():
+            return cls.forward(_UserCtx(), *args, **kwargs)
+    raise NotImplementedError("custom autograd.Function arrives with issue 4")
 
 
 class _UserCtx:
@@ -234,61 +252,47 @@ class _UserCtx:
         self.saved_tensors = items
 
 
-def _connect(ctx: Node, args: tuple) -> None:
-    """Record where each input's gradient goes."""
-    edges = []
-    nrs = None
-    for i, a in enumerate(args):
-        if isinstance(a, _Tensor) and a._requires_grad:
-            fn = a.grad_fn
-            if fn is None:
-                edges.append(a)
-            else:
-                edges.append(fn)
-                if a._output_nr:
-                    if nrs is None:
-                        nrs = [0] * len(args)
-                    nrs[i] = a._output_nr
-        else:
-            edges.append(None)
-    ctx._edges = tuple(edges)
-    ctx._edge_nrs = nrs
+def _set_edge_nrs(ctx: Node, args: tuple) -> None:
+    ctx._edge_nrs = [a._output_nr if isinstance(a, _Tensor) else 0 for a in args]
 
 
 def _resolve_saved(ctx: Node, saved: tuple, args: tuple, raw: list, out: Any) -> None:
-    """Swap each saved input array for its Tensor, note its version, and find a saved output.
+    """Find the input Tensor behind each saved array (and note its version), and a saved output.
 
-    Holding the input Tensor (not a copy) is what lets `create_graph` differentiate through
-    it; the output is held as a bare array, since holding the output Tensor would make a
-    reference cycle tensor -> node -> tensor.
+    Holding the input Tensor is what lets `create_graph` differentiate through it; the output
+    is held as a bare array, since holding the output Tensor would make a reference cycle
+    tensor -> node -> tensor.
     """
-    items = list(saved)
-    versions = []
-    for k, s in enumerate(items):
+    src = []
+    versions = None
+    for k, s in enumerate(saved):
+        t = None
         if s is out:
             ctx._out_saved = k
-            continue
-        if isinstance(s, _ndarray):
-            for a, r in zip(args, raw):
-                if r is s and isinstance(a, _Tensor):
-                    items[k] = a
-                    vc = a._vc
-                    versions.append((k, 0 if vc is None else vc[0]))
+        elif s.__class__ is _ndarray:
+            for i, r in enumerate(raw):
+                if r is s:
+                    a = args[i]
+                    if isinstance(a, _Tensor):
+                        t = a
+                        vc = a._vc
+                        if vc is not None and vc[0]:
+                            if versions is None:
+                                versions = {}
+                            versions[k] = vc[0]
                     break
-    ctx._saved = tuple(items)
-    ctx._saved_versions = versions or None
+        src.append(t)
+    ctx._saved_src = src
+    if versions is not None:
+        ctx._saved_versions = versions
 
 
 def _wrap(out: Any, ctx: Node | None) -> Any:
+    """A Tensor around an array: a result of `ctx`, or a constant when ctx is None."""
     t = _tensor_new(_Tensor)
     t.data = out if out.__class__ is _ndarray else np.asarray(out)
     t._requires_grad = ctx is not None
     t.grad_fn = ctx
-    t._output_nr = 0
-    t._grad = None
-    t._vc = None
-    t._base = None
-    t._hooks = None
     return t
 
 
@@ -311,18 +315,6 @@ def _wrap_many(ctx: Node, outs: tuple, args: tuple, raw: list) -> tuple:
     return tuple(res)
 
 
-def _check_versions(node: Node, saved: tuple, versions: list) -> None:
-    for k, v in versions:
-        t = saved[k]
-        vc = t._vc
-        now = 0 if vc is None else vc[0]
-        if now != v:
-            _version_error(node, t.data, now, v)
-    if node.__dict__.get("_out_dirty"):
-        k = node._out_saved
-        _version_error(node, saved[k], node.__dict__["_out_dirty"], 0)
-
-
 def _version_error(node: Node, arr: Any, now: int, expected: int) -> None:
     name = type(node).__name__
     raise RuntimeError(
@@ -343,20 +335,20 @@ def _released_message(node: Node) -> str:
 
 
 def _saved_as_tensors(node: Node, saved: tuple) -> tuple:
+    """Saved values for a create_graph backward: inputs as themselves, the output as a tensor
+    of this node, anything else as a constant."""
+    src = node._saved_src
     res = []
     for k, s in enumerate(saved):
-        if k == node._out_saved:
-            t = _wrap(s, node)
-        elif isinstance(s, _ndarray):
-            t = _wrap(s, None)
+        if k < len(src) and src[k] is not None:
+            res.append(src[k])
+        elif k == node._out_saved:
+            res.append(_wrap(s, node))
+        elif s.__class__ is _ndarray:
+            res.append(_wrap(s, None))
         else:
-            t = s
-        res.append(t)
+            res.append(s)
     return tuple(res)
-
-
-def _as_tensor_const(a: Any) -> Any:
-    return _wrap(a, None)
 
 
 # bound by chainrule.tensor, which imports this module
