@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import warnings
 import weakref
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 
 from chainrule import _dtype
 from chainrule.autograd import function as _function
-from chainrule.autograd.grad_mode import state as _grad_state
 
 
 class Size(tuple):
@@ -159,7 +159,8 @@ class Tensor:
         fn._retain[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
-        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces it."""
+        """Call `hook(grad)` when this tensor's gradient is computed; a returned tensor replaces
+        it."""
         if not self._requires_grad:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
         fn = self.grad_fn

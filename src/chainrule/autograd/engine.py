@@ -104,7 +104,9 @@ def grad(
     ins = _as_list(inputs)
     for i, t in enumerate(ins):
         if not isinstance(t, Tensor) or not t._requires_grad:
-            raise RuntimeError(f"One of the differentiated Tensors (index {i}) does not require grad")
+            raise RuntimeError(
+                f"One of the differentiated Tensors (index {i}) does not require grad"
+            )
     seeds = _seeds(outs, _as_list(grad_outputs), create_graph)
     allow_unused = materialize_grads if allow_unused is None else allow_unused
     got = _run(outs, seeds, create_graph if retain_graph is None else retain_graph, create_graph,

@@ -1,10 +1,12 @@
-"""Thread-local switches for graph recording: no_grad, enable_grad, set_grad_enabled, inference_mode."""
+"""Thread-local switches for graph recording: no_grad, enable_grad, set_grad_enabled,
+inference_mode."""
 
 from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 

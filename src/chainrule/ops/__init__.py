@@ -1,1 +1,1 @@
-"""Primitives by family (elementwise, reduction, shape, indexing, linalg) and their functional forms."""
+"""Primitives by family (elementwise, reduction, shape, indexing, linalg) and functional forms."""

@@ -30,7 +30,7 @@ def _parse_dtype(args: tuple, kwargs: dict) -> np.dtype | None:
 
 
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """A tensor of the requested dtype (self if it already is); devices other than cpu are refused."""
+    """A tensor of the requested dtype (self if it already is); only the cpu device exists."""
     for a in list(args) + [kwargs.get("device")]:
         if isinstance(a, str) and not a.startswith("cpu"):
             raise RuntimeError(f"chainrule runs on the CPU (NumPy); device {a!r} is not available")

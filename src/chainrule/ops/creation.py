@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 
 from chainrule import _dtype
-from chainrule.ops._util import shape_arg
 from chainrule.autograd.function import _wrap
+from chainrule.ops._util import shape_arg
 from chainrule.tensor import Tensor
 
 _DataError = type("DataError", (TypeError, RuntimeError), {})

@@ -27,7 +27,7 @@ def prep(x: Any, y: Any) -> tuple[Any, Any]:
                 return x, y
         elif x.dtype.kind == "f" and (y.__class__ is float or y.__class__ is int):
             return x, y
-    elif y.__class__ is _nd and y.dtype.kind == "f" and (x.__class__ is float or x.__class__ is int):
+    elif y.__class__ is _nd and y.dtype.kind == "f" and x.__class__ in (float, int):
         return x, y
     rt = _dtype.result_type(x, y)
     if isinstance(x, _nd) and x.dtype != rt:
@@ -574,9 +574,11 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
         if min is not None:
-            out = Maximum.apply(out, min) if isinstance(min, Tensor) else Clamp.apply(out, min, None)
+            lo = isinstance(min, Tensor)
+            out = Maximum.apply(out, min) if lo else Clamp.apply(out, min, None)
         if max is not None:
-            out = Minimum.apply(out, max) if isinstance(max, Tensor) else Clamp.apply(out, None, max)
+            hi = isinstance(max, Tensor)
+            out = Minimum.apply(out, max) if hi else Clamp.apply(out, None, max)
         return out
     return Clamp.apply(input, min, max)
 
