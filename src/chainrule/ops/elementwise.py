@@ -434,7 +434,7 @@ class Relu(Primitive):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return d.where(d.data(out) > 0, g, 0.0)
+        return d.masked(g, d.data(out) > 0)
 
 
 class Clamp(Primitive):
@@ -467,7 +467,7 @@ class Clamp(Primitive):
             mask = xd >= lo
         if hi is not None:
             mask = mask & (xd <= hi)
-        return d.where(mask, g, 0.0), None, None
+        return d.masked(g, mask), None, None
 
 
 class Maximum(Primitive):
@@ -493,8 +493,12 @@ class Maximum(Primitive):
     def backward(cls, ctx, g):
         x, y = ctx.saved_tensors
         xd, yd = d.data(x), d.data(y)
-        half = d.where(xd == yd, g / 2, g)
-        return d.where(cls._less(xd, yd), 0.0, half), d.where(cls._less(yd, xd), 0.0, half)
+        dt = d.data(g).dtype
+        tie = 0.5 * (xd == yd)
+        # 1 where this side wins, 1/2 at ties, 0 where it loses (NaN compares false: passes)
+        wx = (1.0 - cls._less(xd, yd) - tie).astype(dt)
+        wy = (1.0 - cls._less(yd, xd) - tie).astype(dt)
+        return g * d.const(g, wx), g * d.const(g, wy)
 
 
 class Minimum(Maximum):

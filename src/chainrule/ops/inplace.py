@@ -60,6 +60,21 @@ def _write(t: Tensor, res: np.ndarray, opname: str) -> None:
     np.copyto(t.data, res, casting="unsafe")
 
 
+_UFUNCS = {ew.Add: np.add, ew.Sub: np.subtract, ew.Mul: np.multiply}
+
+
+def _writes_directly(dst: np.ndarray, other: Any) -> bool:
+    """Whether `dst op= other` can run as one NumPy call with torch's result: same float dtype,
+    and other broadcasts to dst's shape without growing it."""
+    if not dst.flags.writeable or dst.dtype.kind != "f":
+        return False
+    if isinstance(other, np.ndarray):
+        return other.dtype == dst.dtype and (
+            other.shape == dst.shape or np.broadcast_shapes(other.shape, dst.shape) == dst.shape
+        )
+    return isinstance(other, (float, int)) and not isinstance(other, bool)
+
+
 def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
     order = "biuf"
     return order.index(src.kind) <= order.index(dst.kind)
@@ -73,8 +88,11 @@ def apply_inplace(t: Tensor, fn: Any, others: tuple, opname: str, needs_old: boo
     )
     if not record:
         raw = [o.data if isinstance(o, Tensor) else o for o in others]
-        res = fn.forward(NULL_CTX, t.data, *raw, **kw)
-        _write(t, res, opname)
+        ufunc = _UFUNCS.get(fn)
+        if ufunc is not None and _writes_directly(t.data, raw[0]):
+            ufunc(t.data, raw[0], out=t.data)  # as hand-written NumPy would: no temporary
+        else:
+            _write(t, fn.forward(NULL_CTX, t.data, *raw, **kw), opname)
         mark_modified(t)
         return t
     if t.grad_fn is None and t._requires_grad:

@@ -116,6 +116,7 @@ class MaxDim(Primitive):
 
     node_name = "MaxBackward0"
     _arg = staticmethod(np.argmax)
+    _val = staticmethod(np.max)
 
     @classmethod
     def forward(cls, ctx, x, axis, keepdim):
@@ -126,7 +127,7 @@ class MaxDim(Primitive):
             raise IndexError(f"max(): Expected reduction dim {axis} to have non-zero size.")
         # argmax/argmin return the first NaN's index, so NaN wins as in torch
         idx = cls._arg(x, axis=axis, keepdims=True)
-        values = np.take_along_axis(x, idx, axis=axis)
+        values = cls._val(x, axis=axis, keepdims=True)  # equals x at idx, NaN included
         ctx.axis, ctx.shape, ctx.idx = axis, x.shape, idx
         if not keepdim:
             values = np.squeeze(values, axis)
@@ -143,13 +144,13 @@ class MaxDim(Primitive):
             kept.insert(axis, 1)
             g = d.reshape(g, tuple(kept))
         pos = np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))])
-        onehot = pos == ctx.idx
-        return d.where(onehot, g, 0.0), None, None
+        return d.masked(g, pos == ctx.idx), None, None
 
 
 class MinDim(MaxDim):
     node_name = "MinBackward0"
     _arg = staticmethod(np.argmin)
+    _val = staticmethod(np.min)
 
 
 # --- functional forms -------------------------------------------------------------------------
