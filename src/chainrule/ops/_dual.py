@@ -64,7 +64,7 @@ def masked(g: Any, mask: np.ndarray) -> Any:
 def where(mask: Any, a: Any, b: Any) -> Any:
     """mask is a constant boolean array; a and b arrays, tensors or scalars."""
     if _t(a) or _t(b):
-        from chainrule.ops.elementwise import where as twhere
+        from chainrule.ops.arithmetic import where as twhere
 
         return twhere(const(a if _t(a) else b, mask), a, b)
     return np.where(mask, a, b)

@@ -8,13 +8,14 @@ import numpy as np
 
 from chainrule import _dtype
 from chainrule.autograd.function import _wrap
+from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
 from chainrule.ops import inplace, reduction, shape
 from chainrule.ops.indexing import getitem
 from chainrule.ops.linalg import matmul
 from chainrule.tensor import Tensor
 
-Add, Sub, Mul, Div = ew.Add.apply, ew.Sub.apply, ew.Mul.apply, ew.Div.apply
+Add, Sub, Mul, Div = ar.Add.apply, ar.Sub.apply, ar.Mul.apply, ar.Div.apply
 
 
 def _parse_dtype(args: tuple, kwargs: dict) -> np.dtype | None:
@@ -60,19 +61,19 @@ def _binary(fn: Any, swap: bool = False) -> Any:
 
 
 def _rsub(self: Tensor, other: Any) -> Tensor:
-    return ew.Rsub.apply(self, other)
+    return ar.Rsub.apply(self, other)
 
 
 def _rdiv(self: Tensor, other: Any) -> Tensor:
-    return ew.Rdiv.apply(self, other)
+    return ar.Rdiv.apply(self, other)
 
 
 def _pow(self: Tensor, exponent: Any) -> Tensor:
-    return ew.pow(self, exponent)
+    return ar.pow(self, exponent)
 
 
 def _rpow(self: Tensor, base: Any) -> Tensor:
-    return ew.RPow.apply(self, base)
+    return ar.RPow.apply(self, base)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
@@ -143,19 +144,19 @@ METHODS: dict[str, Any] = {
     "__pow__": _pow, "__rpow__": _rpow, "pow": _pow,
     "__matmul__": _binary(matmul), "__rmatmul__": _rmatmul, "matmul": _binary(matmul),
     "mm": _binary(matmul), "mv": _binary(matmul), "dot": _binary(matmul),
-    "__neg__": _unary(ew.Neg), "neg": _unary(ew.Neg), "__pos__": lambda self: self,
+    "__neg__": _unary(ar.Neg), "neg": _unary(ar.Neg), "__pos__": lambda self: self,
     "__abs__": _unary(ew.Abs), "abs": _unary(ew.Abs),
     "exp": _unary(ew.Exp), "log": _unary(ew.Log), "sqrt": _unary(ew.Sqrt),
     "sin": _unary(ew.Sin), "cos": _unary(ew.Cos), "tanh": _unary(ew.Tanh),
     "sigmoid": _unary(ew.Sigmoid), "relu": _unary(ew.Relu),
     "clamp": ew.clamp, "clip": ew.clamp,
-    "maximum": _binary(ew.Maximum.apply), "minimum": _binary(ew.Minimum.apply),
-    "where": lambda self, condition, other: ew.where(condition, self, other),
+    "maximum": _binary(ar.Maximum.apply), "minimum": _binary(ar.Minimum.apply),
+    "where": lambda self, condition, other: ar.where(condition, self, other),
     "clone": lambda self, memory_format=None: ew.Clone.apply(self),
-    "__lt__": ew.lt, "__le__": ew.le, "__gt__": ew.gt, "__ge__": ew.ge,
-    "__eq__": ew.eq, "__ne__": ew.ne,
-    "lt": ew.lt, "le": ew.le, "gt": ew.gt, "ge": ew.ge, "eq": ew.eq, "ne": ew.ne,
-    "__and__": ew.bitwise_and, "__or__": ew.bitwise_or, "__xor__": ew.bitwise_xor,
+    "__lt__": ar.lt, "__le__": ar.le, "__gt__": ar.gt, "__ge__": ar.ge,
+    "__eq__": ar.eq, "__ne__": ar.ne,
+    "lt": ar.lt, "le": ar.le, "gt": ar.gt, "ge": ar.ge, "eq": ar.eq, "ne": ar.ne,
+    "__and__": ar.bitwise_and, "__or__": ar.bitwise_or, "__xor__": ar.bitwise_xor,
     "__invert__": lambda self: _wrap(np.logical_not(self.data) if self.data.dtype.kind == "b"
                                      else np.invert(self.data), None),
     "logical_not": lambda self: _wrap(np.logical_not(self.data), None),

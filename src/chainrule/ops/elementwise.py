@@ -1,6 +1,6 @@
-"""Elementwise primitives. Each docstring's first line is the math; the formula sits beside it.
+"""Unary elementwise primitives (exp log sqrt abs sin cos tanh sigmoid relu clamp, casts).
 
-Formulas are written as if shapes matched: the engine reduces broadcast gradients.
+Each docstring's first line is the math; the formula sits beside it.
 """
 
 from __future__ import annotations
@@ -10,273 +10,16 @@ from typing import Any
 import numpy as np
 
 from chainrule import _dtype
-from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
-from chainrule.ops._util import Primitive, broadcast_error
+from chainrule.ops._util import Primitive
+from chainrule.ops.arithmetic import Maximum, Minimum
 from chainrule.tensor import Tensor
 
-_nd = np.ndarray
 _F32 = _dtype.DEFAULT_FLOAT
-
-
-def prep(x: Any, y: Any) -> tuple[Any, Any]:
-    """Cast the operands of a binary op to torch's result dtype (see _dtype.result_type)."""
-    if x.__class__ is _nd:
-        if y.__class__ is _nd:
-            if x.dtype == y.dtype:
-                return x, y
-        elif x.dtype.kind == "f" and (y.__class__ is float or y.__class__ is int):
-            return x, y
-    elif y.__class__ is _nd and y.dtype.kind == "f" and x.__class__ in (float, int):
-        return x, y
-    rt = _dtype.result_type(x, y)
-    if isinstance(x, _nd) and x.dtype != rt:
-        x = x.astype(rt)
-    elif isinstance(x, (bool, int, float, np.generic)) and not isinstance(x, _nd):
-        x = _scalar(x, rt)
-    if isinstance(y, _nd) and y.dtype != rt:
-        y = y.astype(rt)
-    elif not isinstance(y, _nd):
-        y = _scalar(y, rt)
-    return x, y
-
-
-def _scalar(v: Any, rt: np.dtype) -> Any:
-    """A scalar operand as a weak Python scalar of the result's kind."""
-    if isinstance(v, np.generic):
-        v = v.item()
-    if rt.kind == "f":
-        return float(v)
-    if rt.kind in "iu":
-        return int(v)
-    return v
-
-
-def prep_float(x: Any, y: Any) -> tuple[Any, Any]:
-    """As prep, but integer results become float32 (true division, pow with float...)."""
-    x, y = prep(x, y)
-    for v in (x, y):
-        if isinstance(v, _nd):
-            if v.dtype.kind != "f":
-                return (x.astype(_F32) if isinstance(x, _nd) else float(x),
-                        y.astype(_F32) if isinstance(y, _nd) else float(y))
-            break
-    return x, y
 
 
 def to_float(x: np.ndarray) -> np.ndarray:
     return x if x.dtype.kind == "f" else x.astype(_F32)
-
-
-class Add(Primitive):
-    """out = x + y;  dout/dx = 1, dout/dy = 1"""
-
-    node_name = "AddBackward0"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = prep(x, y)
-        try:
-            return x + y
-        except ValueError:
-            raise broadcast_error(x, y) from None
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, g
-
-
-class Sub(Primitive):
-    """out = x - y;  dout/dx = 1, dout/dy = -1"""
-
-    node_name = "SubBackward0"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = prep(x, y)
-        if isinstance(x, _nd) and x.dtype.kind == "b":
-            raise RuntimeError(
-                "Subtraction, the `-` operator, with two bool tensors is not supported. "
-                "Use the `^` or `logical_xor()` operator instead."
-            )
-        try:
-            return x - y
-        except ValueError:
-            raise broadcast_error(x, y) from None
-
-    @staticmethod
-    def backward(ctx, g):
-        return g, (-g if ctx._edges[1] is not None else None)
-
-
-class Rsub(Sub):
-    """out = y - x (a scalar minus a tensor);  dout/dx = -1"""
-
-    node_name = "RsubBackward1"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        return Sub.forward(ctx, y, x)
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g, None
-
-
-class Mul(Primitive):
-    """out = x * y;  dout/dx = y, dout/dy = x"""
-
-    node_name = "MulBackward0"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = prep(x, y)
-        ctx.save_for_backward(x, y)
-        try:
-            return x * y
-        except ValueError:
-            raise broadcast_error(x, y) from None
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        ex, ey = ctx._edges
-        return (g * y if ex is not None else None), (g * x if ey is not None else None)
-
-
-class Div(Primitive):
-    """out = x / y;  dout/dx = 1 / y, dout/dy = -x / y**2 (written (x / y) / y, as torch)"""
-
-    node_name = "DivBackward0"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = prep_float(x, y)
-        ctx.save_for_backward(x, y)
-        try:
-            return x / y
-        except ValueError:
-            raise broadcast_error(x, y) from None
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y = ctx.saved_tensors
-        ex, ey = ctx._edges
-        return (g / y if ex is not None else None), (
-            -g * ((x / y) / y) if ey is not None else None
-        )
-
-
-class Rdiv(Primitive):
-    """out = c / x (a scalar over a tensor);  dout/dx = -c / x**2 = -out / x"""
-
-    node_name = "DivBackward0"
-
-    @staticmethod
-    def forward(ctx, x, c):
-        x, c = prep_float(x, c)
-        out = c / x
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        return -g * (out / x), None
-
-
-class Neg(Primitive):
-    """out = -x;  dout/dx = -1"""
-
-    node_name = "NegBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        if x.dtype.kind == "b":
-            raise RuntimeError(
-                "Negation, the `-` operator, on a bool tensor is not supported. If you are "
-                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
-            )
-        return -x
-
-    @staticmethod
-    def backward(ctx, g):
-        return -g
-
-
-class Pow(Primitive):
-    """out = x ** p (p a number);  dout/dx = p * x ** (p - 1), and 0 when p == 0 (as torch)"""
-
-    node_name = "PowBackward0"
-
-    @staticmethod
-    def forward(ctx, x, p):
-        if isinstance(p, float) and x.dtype.kind != "f":
-            x = x.astype(_F32)
-        elif x.dtype.kind in "iub" and isinstance(p, int) and p < 0:
-            raise RuntimeError("Integers to negative integer powers are not allowed.")
-        ctx.save_for_backward(x)
-        ctx.p = p
-        return x**p
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        p = ctx.p
-        if p == 0:
-            return d.const(g, np.zeros_like(d.data(g))), None
-        return g * (p * x ** (p - 1)), None
-
-
-class PowTensor(Primitive):
-    """out = x ** y;  dout/dx = y * x**(y-1) (0 where y == 0), dout/dy = out * log(x)
-    (0 where x == 0 and y >= 0), as torch"""
-
-    node_name = "PowBackward1"
-
-    @staticmethod
-    def forward(ctx, x, y):
-        x, y = prep(x, y)
-        out = np.power(x, y)
-        ctx.save_for_backward(x, y, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, y, out = ctx.saved_tensors
-        ex, ey = ctx._edges
-        gx = gy = None
-        if ex is not None:
-            gx = d.where(d.data(y) == 0, 0.0, g * (y * x ** (y - 1)))
-        if ey is not None:
-            xd, yd = d.data(x), d.data(y)
-            gy = d.where((xd == 0) & (yd >= 0), 0.0, g * (out * d.log(x)))
-        return gx, gy
-
-
-class RPow(Primitive):
-    """out = c ** x (c a number);  dout/dx = out * log(c) (0 where c == 0 and x >= 0)"""
-
-    node_name = "PowBackward2"
-
-    @staticmethod
-    def forward(ctx, x, c):
-        if isinstance(c, float) and x.dtype.kind != "f":
-            x = x.astype(_F32)
-        out = np.power(c, x)
-        if not isinstance(out, _nd) or out.dtype != x.dtype:
-            out = np.asarray(out, dtype=x.dtype)
-        ctx.save_for_backward(x, out)
-        ctx.c = c
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        c = ctx.c
-        if c == 0:
-            return d.where(d.data(x) >= 0, 0.0, g * (out * float(np.log(c)))), None
-        return g * (out * float(np.log(c))), None
 
 
 class Exp(Primitive):
@@ -470,70 +213,6 @@ class Clamp(Primitive):
         return d.masked(g, mask), None, None
 
 
-class Maximum(Primitive):
-    """out = max(x, y);  the larger input gets the gradient; at x == y each gets half (as torch)"""
-
-    node_name = "MaximumBackward0"
-    _pick = staticmethod(np.maximum)
-
-    @staticmethod
-    def _less(a, b):
-        return a < b
-
-    @classmethod
-    def forward(cls, ctx, x, y):
-        x, y = prep(x, y)
-        ctx.save_for_backward(x, y)
-        try:
-            return cls._pick(x, y)
-        except ValueError:
-            raise broadcast_error(x, y) from None
-
-    @classmethod
-    def backward(cls, ctx, g):
-        x, y = ctx.saved_tensors
-        xd, yd = d.data(x), d.data(y)
-        dt = d.data(g).dtype
-        tie = 0.5 * (xd == yd)
-        # 1 where this side wins, 1/2 at ties, 0 where it loses (NaN compares false: passes)
-        wx = (1.0 - cls._less(xd, yd) - tie).astype(dt)
-        wy = (1.0 - cls._less(yd, xd) - tie).astype(dt)
-        return g * d.const(g, wx), g * d.const(g, wy)
-
-
-class Minimum(Maximum):
-    """out = min(x, y);  the smaller input gets the gradient; at x == y each gets half (as torch)"""
-
-    node_name = "MinimumBackward0"
-    _pick = staticmethod(np.minimum)
-
-    @staticmethod
-    def _less(a, b):
-        return a > b
-
-
-class Where(Primitive):
-    """out = cond ? x : y;  dout/dx = cond, dout/dy = !cond"""
-
-    node_name = "WhereBackward0"
-
-    @staticmethod
-    def forward(ctx, cond, x, y):
-        if not isinstance(cond, _nd) or cond.dtype.kind != "b":
-            raise TypeError(f"where expected condition to be a bool tensor, got {cond!r}")
-        x, y = prep(x, y)
-        ctx.cond = cond
-        try:
-            return np.where(cond, x, y)
-        except ValueError:
-            raise broadcast_error(x, y) from None
-
-    @staticmethod
-    def backward(ctx, g):
-        c = ctx.cond
-        return None, d.where(c, g, 0.0), d.where(c, 0.0, g)
-
-
 class Clone(Primitive):
     """out = x (a copy);  dout/dx = 1"""
 
@@ -565,15 +244,6 @@ class Cast(Primitive):
 # --- functional forms -------------------------------------------------------------------------
 
 
-def _unwrap(v: Any) -> Any:
-    return v.data if isinstance(v, Tensor) else v
-
-
-def where(condition: Any, input: Any, other: Any) -> Tensor:
-    """Elements of `input` where `condition`, else of `other` (broadcast together)."""
-    return Where.apply(_unwrap(condition), input, other)
-
-
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         out = input
@@ -585,37 +255,3 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
             out = Minimum.apply(out, max) if hi else Clamp.apply(out, None, max)
         return out
     return Clamp.apply(input, min, max)
-
-
-def pow(input: Any, exponent: Any) -> Tensor:
-    if isinstance(exponent, Tensor):
-        if isinstance(input, Tensor):
-            return PowTensor.apply(input, exponent)
-        return RPow.apply(exponent, input)
-    return Pow.apply(input, exponent)
-
-
-def _compare(op: Any) -> Any:
-    def compare(input: Any, other: Any) -> Tensor:
-        x, y = _unwrap(input), _unwrap(other)
-        try:
-            return _wrap(np.asarray(op(x, y)), None)
-        except ValueError:
-            raise broadcast_error(x, y) from None
-
-    compare.__name__ = op.__name__
-    return compare
-
-
-lt = _compare(np.less)
-le = _compare(np.less_equal)
-gt = _compare(np.greater)
-ge = _compare(np.greater_equal)
-eq = _compare(np.equal)
-ne = _compare(np.not_equal)
-logical_and = _compare(np.logical_and)
-logical_or = _compare(np.logical_or)
-logical_xor = _compare(np.logical_xor)
-bitwise_and = _compare(np.bitwise_and)
-bitwise_or = _compare(np.bitwise_or)
-bitwise_xor = _compare(np.bitwise_xor)

@@ -7,12 +7,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd.function import _wrap
+from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
-from chainrule.ops.elementwise import (  # noqa: F401 - re-exported
+from chainrule.ops.arithmetic import (  # noqa: F401 - re-exported
     bitwise_and,
     bitwise_or,
     bitwise_xor,
-    clamp,
     eq,
     ge,
     gt,
@@ -25,6 +25,7 @@ from chainrule.ops.elementwise import (  # noqa: F401 - re-exported
     pow,
     where,
 )
+from chainrule.ops.elementwise import clamp
 from chainrule.ops.linalg import matmul
 from chainrule.ops.reduction import max, mean, min, sum  # noqa: F401
 from chainrule.ops.shape import (  # noqa: F401
@@ -43,21 +44,21 @@ mm = mv = dot = matmul
 
 
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    return ew.Add.apply(input, other if alpha == 1 else other * alpha)
+    return ar.Add.apply(input, other if alpha == 1 else other * alpha)
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    return ew.Sub.apply(input, other if alpha == 1 else other * alpha)
+    return ar.Sub.apply(input, other if alpha == 1 else other * alpha)
 
 
 def mul(input: Any, other: Any) -> Tensor:
-    return ew.Mul.apply(input, other)
+    return ar.Mul.apply(input, other)
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
     if rounding_mode is not None:
         raise NotImplementedError("div(rounding_mode=...) arrives with the operator-surface work")
-    return ew.Div.apply(input, other)
+    return ar.Div.apply(input, other)
 
 
 true_divide = div
@@ -72,7 +73,7 @@ def _unary(cls: Any) -> Any:
     return fn
 
 
-neg = _unary(ew.Neg)
+neg = _unary(ar.Neg)
 exp = _unary(ew.Exp)
 log = _unary(ew.Log)
 sqrt = _unary(ew.Sqrt)
@@ -85,11 +86,11 @@ relu = _unary(ew.Relu)
 
 
 def maximum(input: Tensor, other: Tensor) -> Tensor:
-    return ew.Maximum.apply(input, other)
+    return ar.Maximum.apply(input, other)
 
 
 def minimum(input: Tensor, other: Tensor) -> Tensor:
-    return ew.Minimum.apply(input, other)
+    return ar.Minimum.apply(input, other)
 
 
 def clone(input: Tensor, *, memory_format: Any = None) -> Tensor:

@@ -16,6 +16,7 @@ import numpy as np
 from chainrule import _dtype
 from chainrule.autograd.function import NULL_CTX, _wrap
 from chainrule.autograd.grad_mode import state as _grad_state
+from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
 from chainrule.ops._util import broadcast_error
 from chainrule.ops.indexing import IndexPut, convert_index
@@ -60,7 +61,7 @@ def _write(t: Tensor, res: np.ndarray, opname: str) -> None:
     np.copyto(t.data, res, casting="unsafe")
 
 
-_UFUNCS = {ew.Add: np.add, ew.Sub: np.subtract, ew.Mul: np.multiply}
+_UFUNCS = {ar.Add: np.add, ar.Sub: np.subtract, ar.Mul: np.multiply}
 
 
 def _writes_directly(dst: np.ndarray, other: Any) -> bool:
@@ -120,21 +121,21 @@ def apply_inplace(t: Tensor, fn: Any, others: tuple, opname: str, needs_old: boo
 def add_(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha != 1:
         other = other * alpha
-    return apply_inplace(t, ew.Add, (other,), "add_", False)
+    return apply_inplace(t, ar.Add, (other,), "add_", False)
 
 
 def sub_(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
     if alpha != 1:
         other = other * alpha
-    return apply_inplace(t, ew.Sub, (other,), "sub_", False)
+    return apply_inplace(t, ar.Sub, (other,), "sub_", False)
 
 
 def mul_(t: Tensor, other: Any) -> Tensor:
-    return apply_inplace(t, ew.Mul, (other,), "mul_", True)
+    return apply_inplace(t, ar.Mul, (other,), "mul_", True)
 
 
 def div_(t: Tensor, other: Any) -> Tensor:
-    return apply_inplace(t, ew.Div, (other,), "div_", True)
+    return apply_inplace(t, ar.Div, (other,), "div_", True)
 
 
 def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:
@@ -225,7 +226,7 @@ def _unary(cls: Any, opname: str, needs_old: bool) -> Any:
 
 relu_ = _unary(ew.Relu, "relu_", False)
 exp_ = _unary(ew.Exp, "exp_", False)
-neg_ = _unary(ew.Neg, "neg_", False)
+neg_ = _unary(ar.Neg, "neg_", False)
 sigmoid_ = _unary(ew.Sigmoid, "sigmoid_", False)
 tanh_ = _unary(ew.Tanh, "tanh_", False)
 sqrt_ = _unary(ew.Sqrt, "sqrt_", False)
@@ -237,5 +238,5 @@ cos_ = _unary(ew.Cos, "cos_", True)
 
 def pow_(t: Tensor, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
-        return apply_inplace(t, ew.PowTensor, (exponent,), "pow_", True)
-    return apply_inplace(t, ew.Pow, (exponent,), "pow_", True)
+        return apply_inplace(t, ar.PowTensor, (exponent,), "pow_", True)
+    return apply_inplace(t, ar.Pow, (exponent,), "pow_", True)

@@ -6,7 +6,7 @@ import numpy as np
 
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
-from chainrule.ops.elementwise import prep
+from chainrule.ops.arithmetic import prep
 from chainrule.tensor import Tensor
 
 

@@ -197,13 +197,13 @@ def _maxmin(name: str, all_cls: type, dim_cls: type, pair: Any, result: type) ->
 
 
 def _maximum(a: Any, b: Any) -> Tensor:
-    from chainrule.ops.elementwise import Maximum
+    from chainrule.ops.arithmetic import Maximum
 
     return Maximum.apply(a, b)
 
 
 def _minimum(a: Any, b: Any) -> Tensor:
-    from chainrule.ops.elementwise import Minimum
+    from chainrule.ops.arithmetic import Minimum
 
     return Minimum.apply(a, b)
 
