@@ -198,14 +198,15 @@ def run_case(key: str, torch: Any, settings: dict, args: Any) -> tuple[dict, boo
         common.profile(lambda: train_step(chainrule, c_params, cx, cy), 2.0, args.profile)
 
     base = timings["numpy"]
+    json_unit = f"{unit}_per_step".replace("µ", "u")
     result = {
         "case": key,
         "sizes": list(sizes),
         "batch": batch,
         "dtype": "float32",
-        "unit": f"{unit}_per_step",
+        "unit": json_unit,
         "check": "ok",
-        "results": {k: common.timing_json(t, scale, f"{unit}_per_step".replace("µ", "u"), base)
+        "results": {k: common.timing_json(t, scale, json_unit, base)
                     for k, t in timings.items()},
         "chainrule_over_torch": over_torch,
         "target": {"chainrule_over_numpy_max": case["target"], "value": ratio,

@@ -148,6 +148,21 @@ def import_torch(args: argparse.Namespace) -> tuple[Any, str | None]:
     return torch, None
 
 
+def _git_revision() -> str | None:
+    """The checkout's commit, with +dirty when src/ has uncommitted changes (best effort)."""
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        rev = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "src"],
+                               capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return rev + ("+dirty" if dirty.strip() else "")
+
+
 def environment(threads: dict[str, Any], torch: Any) -> dict[str, Any]:
     import chainrule
 
@@ -155,6 +170,7 @@ def environment(threads: dict[str, Any], torch: Any) -> dict[str, Any]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "chainrule": getattr(chainrule, "__version__", "?"),
+        "chainrule_git": _git_revision(),
         "torch": None if torch is None else torch.__version__,
         "machine": platform.machine(),
         "cpus": os.cpu_count(),
@@ -166,7 +182,8 @@ def print_header(title: str, env: dict[str, Any], settings: dict[str, Any]) -> N
     th = env["threads"]
     print(title)
     print(
-        f"python {env['python']}, numpy {env['numpy']}, chainrule {env['chainrule']}, "
+        f"python {env['python']}, numpy {env['numpy']}, chainrule {env['chainrule']}"
+        f"{' (' + env['chainrule_git'] + ')' if env['chainrule_git'] else ''}, "
         f"torch {env['torch'] or '-'}; {env['cpus']} cpus"
     )
     print(

@@ -18,7 +18,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes, mutually_broadcastable_shapes
 
 import chainrule
-from chainrule.autograd import gradcheck, gradgradcheck
+
+# from the submodule: `chainrule.autograd.gradcheck` itself is pinned by
+# test_autograd_gradcheck_names_are_the_functions
+from chainrule.autograd.gradcheck import gradcheck, gradgradcheck
 from opdb import OPS, OPS_BY_NAME, OpInfo, make_inputs, samples, seed_of, shape_id
 
 try:
@@ -144,6 +147,15 @@ def test_forward_backward_match_torch(op: OpInfo, index: int, shapes: tuple, dty
 def test_gradcheck(op: OpInfo, index: int, shapes: tuple) -> None:
     inputs = float64_inputs(op, shapes, seed_of(op.name, index))
     assert gradcheck(bound(op), tuple(inputs))
+
+
+@pytest.mark.parametrize("name", ["gradcheck", "gradgradcheck"])
+def test_autograd_gradcheck_names_are_the_functions(name: str) -> None:
+    # as torch.autograd.gradcheck: the function, also after its submodule has been imported
+    import chainrule.autograd.gradcheck  # noqa: F401
+
+    for _ in range(2):
+        assert callable(getattr(chainrule.autograd, name))
 
 
 # --- 3. second derivatives ------------------------------------------------------------------------

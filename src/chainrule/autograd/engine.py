@@ -301,6 +301,8 @@ def _tensor_hooks(n: Node, g: Any, create_graph: bool, foreign: list, foreign_id
         if gi is None:
             continue
         for hook in (n._tensor_hooks or {}).get(nr, ()):
+            foreign.append(gi)  # the hook may keep what it was given
+            foreign_ids.add(id(gi))
             r = hook(_as_tensor(gi))
             if r is not None:
                 gi = r if create_graph else r.data
@@ -330,17 +332,24 @@ def _capture(n: Any, g: Any, wanted: list, got: list, inputs: list, accumulate: 
 def _deliver_leaf(leaf, g, capture, got, foreign_ids, create_graph, accumulate, needed) -> None:
     if g is None:
         return
+    handed_out = False  # a hook may keep the tensor it was given: then .grad must not alias it
     for hook in leaf._hooks or ():
         r = hook(_as_tensor(g))
+        handed_out = True
         if r is not None:
-            g = r if create_graph else np.array(r.data)
+            g = r if create_graph else r.data
     if leaf in capture and not accumulate:
         for _, pos in capture[leaf]:
             got[pos] = _as_tensor(g)
         return
     if needed is not None and leaf not in capture:
         return
-    fresh = g.__class__ is _ndarray and g.flags.owndata and id(g) not in foreign_ids
+    fresh = (
+        not handed_out
+        and g.__class__ is _ndarray
+        and g.flags.owndata
+        and id(g) not in foreign_ids
+    )
     _add_grad(leaf, g, create_graph, copy=not fresh)
 
 

@@ -4,6 +4,7 @@ inference_mode."""
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -30,14 +31,20 @@ def is_inference_mode_enabled() -> bool:
 
 
 class _Mode:
-    """Base for the switches: a context manager that also decorates functions (as torch's)."""
+    """Base for the switches: a context manager that also decorates functions and generator
+    functions (each step of the generator runs under the mode), with or without parentheses."""
 
-    def _enter(self) -> None:
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if cls is not set_grad_enabled and len(args) == 1 and callable(args[0]) and not kwargs:
+            return cls()(args[0])  # @no_grad without parentheses
+        return super().__new__(cls)
+
+    def _apply(self) -> None:
         raise NotImplementedError
 
     def __enter__(self) -> None:
         self._prev = (state.enabled, state.inference)
-        self._enter()
+        self._apply()
 
     def __exit__(self, *exc: object) -> None:
         state.enabled, state.inference = self._prev
@@ -46,6 +53,9 @@ class _Mode:
         return self.__class__()
 
     def __call__(self, fn: F) -> F:
+        if inspect.isgeneratorfunction(fn):
+            return self._wrap_generator(fn)
+
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             with self.clone():
@@ -53,58 +63,85 @@ class _Mode:
 
         return wrapper  # type: ignore[return-value]
 
+    def _wrap_generator(self, fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            gen = fn(*args, **kwargs)
+            try:
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            gen.close()
+                        raise
+                    except BaseException as e:
+                        with self.clone():
+                            response = gen.throw(e)
+                    else:
+                        with self.clone():
+                            response = gen.send(request)
+            except StopIteration as stop:
+                return stop.value
+
+        return wrapper  # type: ignore[return-value]
+
 
 class no_grad(_Mode):  # noqa: N801
     """Within this block (or decorated function), results never require grad."""
 
-    def _enter(self) -> None:
+    def _apply(self) -> None:
         state.enabled = False
 
 
 class enable_grad(_Mode):  # noqa: N801
     """Switch recording back on inside a `no_grad` block."""
 
-    def _enter(self) -> None:
+    def _apply(self) -> None:
         state.enabled = True
 
 
 class set_grad_enabled(_Mode):  # noqa: N801
-    """Switch recording on or off; takes effect at once, as in torch, and also as a context."""
+    """Switch recording on or off. Like torch's, calling it switches at once (so it also works
+    as a plain call); as a context manager the previous state comes back on exit."""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
-        self._prev = (state.enabled, state.inference)
+        self._before = (state.enabled, state.inference)
         state.enabled = self.mode
 
-    def _enter(self) -> None:
+    def _apply(self) -> None:
         state.enabled = self.mode
 
     def __enter__(self) -> None:
-        # the constructor already switched; keep the state from before construction
-        state.enabled = self.mode
+        before = self.__dict__.pop("_before", None)
+        self._prev = before if before is not None else (state.enabled, state.inference)
+        self._apply()
 
     def clone(self) -> set_grad_enabled:
-        obj = set_grad_enabled.__new__(set_grad_enabled)
+        obj = object.__new__(set_grad_enabled)
         obj.mode = self.mode
         return obj
 
     def __call__(self, fn: F) -> F:
-        state.enabled, state.inference = self._prev  # as decorator, do not switch at import
+        before = self.__dict__.pop("_before", None)
+        if before is not None:  # used as a decorator: undo the switch made at construction
+            state.enabled, state.inference = before
         return super().__call__(fn)
 
 
 class inference_mode(_Mode):  # noqa: N801
-    """Like `no_grad`; tensors made inside are marked as inference tensors (`is_inference()`)."""
+    """Like `no_grad` (faster in torch; the same here); `inference_mode(False)` turns
+    recording back on, as torch's does."""
 
     def __init__(self, mode: bool = True) -> None:
         self.mode = bool(mode)
 
-    def _enter(self) -> None:
-        if self.mode:
-            state.enabled = False
-            state.inference = True
-        else:
-            state.inference = False
+    def _apply(self) -> None:
+        state.enabled = not self.mode
+        state.inference = self.mode
 
     def clone(self) -> inference_mode:
         return inference_mode(self.mode)

@@ -114,5 +114,5 @@ def index_add_into(shape: tuple, index: Any, g: Any, repeats: bool) -> Any:
     from chainrule.ops.indexing import IndexPutInto
 
     if _t(g):
-        return IndexPutInto.apply(g, shape, index, repeats)
+        return IndexPutInto.apply(g, shape=shape, index=index, repeats=repeats)
     return IndexPutInto.forward(None, g, shape, index, repeats)

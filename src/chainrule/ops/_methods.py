@@ -40,7 +40,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
         return self
     if dt.kind != "f":  # integer results never require grad
         return _wrap(self.data.astype(dt), None)
-    return ew.Cast.apply(self, dt)
+    return ew.Cast.apply(self, dtype=dt)
 
 
 def _caster(dt: _dtype.dtype) -> Any:
@@ -61,7 +61,7 @@ def _binary(fn: Any, swap: bool = False) -> Any:
 
 
 def _rsub(self: Tensor, other: Any) -> Tensor:
-    return ar.Rsub.apply(self, other)
+    return ar.Rsub.apply(self, c=other)
 
 
 def _rdiv(self: Tensor, other: Any) -> Tensor:
@@ -73,7 +73,7 @@ def _pow(self: Tensor, exponent: Any) -> Tensor:
 
 
 def _rpow(self: Tensor, base: Any) -> Tensor:
-    return ar.RPow.apply(self, base)
+    return ar.RPow.apply(self, c=base)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:

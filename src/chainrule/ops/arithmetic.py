@@ -111,12 +111,12 @@ class Rsub(Sub):
     node_name = "RsubBackward1"
 
     @staticmethod
-    def forward(ctx, x, y):
-        return Sub.forward(ctx, y, x)
+    def forward(ctx, x, c):
+        return Sub.forward(ctx, c, x)
 
     @staticmethod
     def backward(ctx, g):
-        return -g, None
+        return -g
 
 
 class Mul(Primitive):
@@ -220,8 +220,8 @@ class Pow(Primitive):
         (x,) = ctx.saved_tensors
         p = ctx.p
         if p == 0:
-            return d.const(g, np.zeros_like(d.data(g))), None
-        return g * (p * x ** (p - 1)), None
+            return d.const(g, np.zeros_like(d.data(g)))
+        return g * (p * x ** (p - 1))
 
 
 class PowTensor(Primitive):
@@ -271,8 +271,8 @@ class RPow(Primitive):
         x, out = ctx.saved_tensors
         c = ctx.c
         if c == 0:
-            return d.where(d.data(x) >= 0, 0.0, g * (out * float(np.log(c)))), None
-        return g * (out * float(np.log(c))), None
+            return d.where(d.data(x) >= 0, 0.0, g * (out * float(np.log(c))))
+        return g * (out * float(np.log(c)))
 
 
 class Maximum(Primitive):
@@ -323,7 +323,7 @@ class Where(Primitive):
     node_name = "WhereBackward0"
 
     @staticmethod
-    def forward(ctx, cond, x, y):
+    def forward(ctx, x, y, cond):
         if not isinstance(cond, _nd) or cond.dtype.kind != "b":
             raise TypeError(f"where expected condition to be a bool tensor, got {cond!r}")
         x, y = prep(x, y)
@@ -336,7 +336,7 @@ class Where(Primitive):
     @staticmethod
     def backward(ctx, g):
         c = ctx.cond
-        return None, d.where(c, g, 0.0), d.where(c, 0.0, g)
+        return d.where(c, g, 0.0), d.where(c, 0.0, g)
 
 
 # --- functional forms -------------------------------------------------------------------------
@@ -348,15 +348,15 @@ def _unwrap(v: Any) -> Any:
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:
     """Elements of `input` where `condition`, else of `other` (broadcast together)."""
-    return Where.apply(_unwrap(condition), input, other)
+    return Where.apply(input, other, cond=_unwrap(condition))
 
 
 def pow(input: Any, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
         if isinstance(input, Tensor):
             return PowTensor.apply(input, exponent)
-        return RPow.apply(exponent, input)
-    return Pow.apply(input, exponent)
+        return RPow.apply(exponent, c=input)
+    return Pow.apply(input, p=exponent)
 
 
 def _compare(op: Any) -> Any:

@@ -210,7 +210,7 @@ class Clamp(Primitive):
             mask = xd >= lo
         if hi is not None:
             mask = mask & (xd <= hi)
-        return d.masked(g, mask), None, None
+        return d.masked(g, mask)
 
 
 class Clone(Primitive):
@@ -238,7 +238,7 @@ class Cast(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return g, None
+        return g
 
 
 # --- functional forms -------------------------------------------------------------------------
@@ -249,9 +249,9 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
         out = input
         if min is not None:
             lo = isinstance(min, Tensor)
-            out = Maximum.apply(out, min) if lo else Clamp.apply(out, min, None)
+            out = Maximum.apply(out, min) if lo else Clamp.apply(out, lo=min, hi=None)
         if max is not None:
             hi = isinstance(max, Tensor)
-            out = Minimum.apply(out, max) if hi else Clamp.apply(out, None, max)
+            out = Minimum.apply(out, max) if hi else Clamp.apply(out, lo=None, hi=max)
         return out
-    return Clamp.apply(input, min, max)
+    return Clamp.apply(input, lo=min, hi=max)

@@ -59,7 +59,7 @@ class GetItem(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return d.index_add_into(ctx.shape, ctx.index, g, ctx.mode), None, None, None
+        return d.index_add_into(ctx.shape, ctx.index, g, ctx.mode)
 
 
 class Select(GetItem):
@@ -88,7 +88,7 @@ class IndexPutInto(Primitive):
 
     @staticmethod
     def backward(ctx, gg):
-        return gg[ctx.index], None, None, None
+        return gg[ctx.index]
 
 
 class IndexPut(Primitive):
@@ -114,14 +114,14 @@ class IndexPut(Primitive):
         keep = np.ones(g.shape, bool)
         keep[ctx.index] = False
         gv = g[ctx.index] if ctx._edges[1] is not None else None
-        return d.where(keep, g, 0.0), gv, None
+        return d.masked(g, keep), gv
 
 
 def getitem(x: Tensor, index: Any) -> Tensor:
     idx, basic, repeats = convert_index(index)
     if basic:
         cls = Select if len(idx) == 1 and isinstance(idx[0], int) else Slice
-        out = cls.apply(x, idx, basic, repeats)
+        out = cls.apply(x, index=idx, basic=basic, repeats=repeats)
         _share_version(x, out)
         return out
-    return GetItem.apply(x, idx, basic, repeats)
+    return GetItem.apply(x, index=idx, basic=basic, repeats=repeats)

@@ -139,7 +139,7 @@ def div_(t: Tensor, other: Any) -> Tensor:
 
 
 def clamp_(t: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    return apply_inplace(t, ew.Clamp, (min, max), "clamp_", True)
+    return apply_inplace(t, ew.Clamp, (), "clamp_", True, lo=min, hi=max)
 
 
 class _Fill(ew.Primitive):
@@ -213,7 +213,7 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
         return
     if isinstance(value, Tensor) and value.data.dtype != t.data.dtype:
         value = value.to(t.dtype)
-    apply_inplace(t, IndexPut, (value, idx), "__setitem__", False)
+    apply_inplace(t, IndexPut, (value,), "__setitem__", False, index=idx)
 
 
 def _unary(cls: Any, opname: str, needs_old: bool) -> Any:
@@ -239,4 +239,4 @@ cos_ = _unary(ew.Cos, "cos_", True)
 def pow_(t: Tensor, exponent: Any) -> Tensor:
     if isinstance(exponent, Tensor):
         return apply_inplace(t, ar.PowTensor, (exponent,), "pow_", True)
-    return apply_inplace(t, ar.Pow, (exponent,), "pow_", True)
+    return apply_inplace(t, ar.Pow, (), "pow_", True, p=exponent)

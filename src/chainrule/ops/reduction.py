@@ -41,7 +41,7 @@ class Sum(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return d.expand(d.reshape(g, ctx.kept), ctx.shape), None, None
+        return d.expand(d.reshape(g, ctx.kept), ctx.shape)
 
 
 class SumAll(Sum):
@@ -70,7 +70,7 @@ class Mean(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return d.expand(d.reshape(g / ctx.n, ctx.kept), ctx.shape), None, None
+        return d.expand(d.reshape(g / ctx.n, ctx.kept), ctx.shape)
 
 
 class MeanAll(Mean):
@@ -138,13 +138,13 @@ class MaxDim(Primitive):
     def backward(ctx, g, _g_indices):
         axis, shape = ctx.axis, ctx.shape
         if len(shape) == 0:
-            return g, None, None
+            return g
         kept = list(g.shape)
         if len(kept) != len(shape):
             kept.insert(axis, 1)
             g = d.reshape(g, tuple(kept))
         pos = np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))])
-        return d.masked(g, pos == ctx.idx), None, None
+        return d.masked(g, pos == ctx.idx)
 
 
 class MinDim(MaxDim):
@@ -162,8 +162,8 @@ def sum(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = N
         input = input.to(dtype)
     axes = norm_dims(dim, input.data.ndim)
     if not axes or input.data.ndim == 0:  # torch: an empty dim list means every dim
-        return SumAll.apply(input, None, keepdim)
-    return Sum.apply(input, axes, keepdim)
+        return SumAll.apply(input, axes=None, keepdim=keepdim)
+    return Sum.apply(input, axes=axes, keepdim=keepdim)
 
 
 def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
@@ -172,8 +172,8 @@ def mean(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
         input = input.to(dtype)
     axes = norm_dims(dim, input.data.ndim)
     if not axes or input.data.ndim == 0:
-        return MeanAll.apply(input, None, keepdim)
-    return Mean.apply(input, axes, keepdim)
+        return MeanAll.apply(input, axes=None, keepdim=keepdim)
+    return Mean.apply(input, axes=axes, keepdim=keepdim)
 
 
 def _maxmin(name: str, all_cls: type, dim_cls: type, pair: Any, result: type) -> Any:
@@ -185,7 +185,7 @@ def _maxmin(name: str, all_cls: type, dim_cls: type, pair: Any, result: type) ->
                 raise TypeError(f"{name}() received keepdim without dim")
             return all_cls.apply(input)
         axis = norm_dim(int(dim), input.data.ndim)
-        values, indices = dim_cls.apply(input, axis, keepdim)
+        values, indices = dim_cls.apply(input, axis=axis, keepdim=keepdim)
         return result(values, indices)
 
     reduce.__name__ = name

@@ -55,7 +55,7 @@ class Reshape(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return d.reshape(g, ctx.shape), None, None
+        return d.reshape(g, ctx.shape)
 
 
 class Transpose(Primitive):
@@ -72,8 +72,8 @@ class Transpose(Primitive):
     def backward(ctx, g):
         a, b = ctx.dims
         if d._t(g):
-            return g.transpose(a, b), None, None
-        return np.swapaxes(g, a, b), None, None
+            return g.transpose(a, b)
+        return np.swapaxes(g, a, b)
 
 
 class Permute(Primitive):
@@ -88,7 +88,7 @@ class Permute(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return d.permute(g, ctx.inverse), None
+        return d.permute(g, ctx.inverse)
 
 
 class Squeeze(Reshape):
@@ -114,7 +114,7 @@ class Expand(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return g, None
+        return g
 
 
 # --- functional forms; each result is a view of its input ------------------------------------
@@ -127,7 +127,7 @@ def _view_of(x: Tensor, out: Tensor) -> Tensor:
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     s = _infer(shape_arg(shape), input.data.size)
-    out = Reshape.apply(input, s, False)
+    out = Reshape.apply(input, shape=s, view=False)
     if np.may_share_memory(out.data, input.data):
         _share_version(input, out)
     return out
@@ -137,7 +137,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return input.to(shape[0])  # view(dtype)
     s = _infer(shape_arg(shape), input.data.size)
-    return _view_of(input, Reshape.apply(input, s, True))
+    return _view_of(input, Reshape.apply(input, shape=s, view=True))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -155,7 +155,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input.data.ndim
     a, b = norm_dim(dim0, n), norm_dim(dim1, n)
-    return _view_of(input, Transpose.apply(input, a, b))
+    return _view_of(input, Transpose.apply(input, a=a, b=b))
 
 
 def t(input: Tensor) -> Tensor:
@@ -173,23 +173,23 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
             f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
             f"to len(dims) = {len(axes)}"
         )
-    return _view_of(input, Permute.apply(input, axes))
+    return _view_of(input, Permute.apply(input, axes=axes))
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
     shape = input.data.shape
     if dim is None:
         s = tuple(x for x in shape if x != 1)
-        return _view_of(input, SqueezeAll.apply(input, s, True))
+        return _view_of(input, SqueezeAll.apply(input, shape=s, view=True))
     axes = norm_dims(dim, len(shape))
     s = tuple(x for i, x in enumerate(shape) if not (i in axes and x == 1))
-    return _view_of(input, Squeeze.apply(input, s, True))
+    return _view_of(input, Squeeze.apply(input, shape=s, view=True))
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     shape = input.data.shape
     a = norm_dim(dim, len(shape) + 1)
-    return _view_of(input, Unsqueeze.apply(input, shape[:a] + (1,) + shape[a:], True))
+    return _view_of(input, Unsqueeze.apply(input, shape=shape[:a] + (1,) + shape[a:], view=True))
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:
@@ -218,7 +218,7 @@ def expand(input: Tensor, *sizes: Any) -> Tensor:
                 f"{list(shape)}"
             )
         target.append(s)
-    return _view_of(input, Expand.apply(input, tuple(target)))
+    return _view_of(input, Expand.apply(input, shape=tuple(target)))
 
 
 def expand_as(input: Tensor, other: Tensor) -> Tensor:
