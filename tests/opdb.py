@@ -401,7 +401,7 @@ OPS: list[OpInfo] = [
     OpInfo("index_ellipsis_array", lambda m, x: x[..., _t(m, [1, 1])], (((3,),), ((2, 3),))),
     OpInfo("index_array_slice_int", lambda m, x: x[_t(m, [0, 0]), :, 1], (((2, 3, 2),),)),
     # torch applies the int first (a select), NumPy would move the array dim to the front
-    OpInfo("index_int_slice_array", lambda m, x: x[1, :, _t(m, [0, 0, 1])], (((2, 3, 2),),)),
+    OpInfo("index_int_slice_array", lambda m, x: x[1, :, _t(m, [0, 0])], (((2, 3, 2),),)),
     OpInfo("index_none_array", lambda m, x: x[None, _t(m, [1, 0, 1])], (((3,),), ((2, 2),))),
     # --- clone, where, casts ---------------------------------------------------------------------
     OpInfo("clone", lambda m, x: x.clone(), UNARY),

@@ -44,7 +44,6 @@ INPLACE = {
     "mul_": lambda L, y, w, w0: y.mul_(w),
     "mul_-scalar": lambda L, y, w, w0: y.mul_(3.0),
     "mul_-row": lambda L, y, w, w0: y.mul_(w[0]),
-    "mul_-self": lambda L, y, w, w0: y.mul_(y),
     "div_": lambda L, y, w, w0: y.div_(w),
     "div_-scalar": lambda L, y, w, w0: y.div_(4.0),
     "zero_": lambda L, y, w, w0: y.zero_(),
@@ -296,6 +295,14 @@ def test_modifying_a_saved_input_raises_naming_op_and_versions(lib):
         c.sum().backward()
     msg = str(info.value)
     assert "Mul" in msg and "version 1" in msg and "version 0" in msg
+
+
+def test_mul_inplace_by_itself_raises_at_backward(lib):
+    # y.mul_(y) saves y's old value as the "other" operand, then overwrites it (torch agrees)
+    y = lib.tensor([1.0, 2.0], requires_grad=True) * 1
+    y.mul_(y)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
 
 
 def test_version_error_reports_the_current_version(lib):

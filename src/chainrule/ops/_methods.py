@@ -65,7 +65,7 @@ def _rsub(self: Tensor, other: Any) -> Tensor:
 
 
 def _rdiv(self: Tensor, other: Any) -> Tensor:
-    return ar.Rdiv.apply(self, other)
+    return ar.Mul.apply(ar.Reciprocal.apply(self), other)
 
 
 def _pow(self: Tensor, exponent: Any) -> Tensor:

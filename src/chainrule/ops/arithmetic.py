@@ -163,22 +163,24 @@ class Div(Primitive):
         )
 
 
-class Rdiv(Primitive):
-    """out = c / x (a scalar over a tensor);  dout/dx = -c / x**2 = -out / x"""
+class Reciprocal(Primitive):
+    """out = 1 / x;  dout/dx = -out**2 (saved output). `c / x` is `reciprocal(x) * c`, as torch"""
 
-    node_name = "DivBackward0"
+    node_name = "ReciprocalBackward0"
 
     @staticmethod
-    def forward(ctx, x, c):
-        x, c = prep_float(x, c)
-        out = c / x
-        ctx.save_for_backward(x, out)
+    def forward(ctx, x):
+        if x.dtype.kind != "f":
+            x = x.astype(_F32)
+        with np.errstate(divide="ignore"):
+            out = 1 / x
+        ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        return -g * (out / x), None
+        (out,) = ctx.saved_tensors
+        return -g * (out * out)
 
 
 class Neg(Primitive):

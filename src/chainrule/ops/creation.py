@@ -15,34 +15,57 @@ _DataError = type("DataError", (TypeError, RuntimeError), {})
 _DataError.__doc__ = "Data torch cannot hold; a TypeError, and a RuntimeError as torch raises."
 
 
-def _scan(data: Any, depth: int = 0) -> tuple[bool, bool]:
-    """Walk nested Python sequences: (any float seen, any int seen); refuses what torch refuses."""
-    has_float = has_int = False
+def _infer_dtype(data: Any) -> np.dtype:
+    """torch's dtype for nested Python data: each item's own type (bool, int64 for int,
+    float32 for float, a NumPy scalar's or array's dtype), promoted by category as torch does.
+    Refuses what torch refuses, with its exception types."""
+    found: set = set()
     stack = [(data, 0)]
     while stack:
         item, dep = stack.pop()
         if isinstance(item, (list, tuple)):
             stack.extend((v, dep + 1) for v in item)
         elif isinstance(item, Tensor):
-            k = item.data.dtype.kind
-            has_float |= k == "f"
-            has_int |= k in "iu"
-        elif isinstance(item, bool) or isinstance(item, np.bool_):
-            pass
-        elif isinstance(item, (int, np.integer)):
-            has_int = True
-        elif isinstance(item, (float, np.floating)):
-            has_float = True
-        elif isinstance(item, np.ndarray):
-            has_float |= item.dtype.kind == "f"
-            has_int |= item.dtype.kind in "iu"
+            found.add(item.data.dtype)
+        elif isinstance(item, (np.ndarray, np.generic)):
+            found.add(_dtype.from_np(item.dtype).np)
+        elif isinstance(item, bool):
+            found.add(np.dtype(np.bool_))
+        elif isinstance(item, int):
+            found.add(_dtype.DEFAULT_INT)
+        elif isinstance(item, float):
+            found.add(_dtype.DEFAULT_FLOAT)
         elif isinstance(item, str):
-            raise TypeError(f"new(): invalid data type 'str' ({item!r} at depth {dep})")
+            if dep == 0:
+                raise TypeError(f"new(): invalid data type 'str' (got {item!r})")
+            raise ValueError(f"too many dimensions 'str' ({item!r} at depth {dep})")
         elif item is None:
             raise _DataError(f"Could not infer dtype of NoneType (a None at depth {dep})")
         else:
             raise _DataError(f"Could not infer dtype of {type(item).__name__}")
-    return has_float, has_int
+    if not found:
+        return _dtype.DEFAULT_FLOAT  # tensor([]) is float32
+    best = max(_dtype._category(d.kind) for d in found)
+    result = None
+    for d in found:
+        if _dtype._category(d.kind) == best:
+            result = d if result is None else np.promote_types(result, d)
+    return result
+
+
+def _check_nesting(data: Any) -> None:
+    """TypeError for a scalar where a sequence was expected (torch: `[1, [2]]`)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)) and item:
+            seqs = [isinstance(v, (list, tuple)) for v in item]
+            if any(seqs) and not all(seqs):
+                raise TypeError(
+                    "a nested sequence mixes numbers and sequences at the same depth: "
+                    f"{item!r:.60}"
+                )
+            stack.extend(v for v in item if isinstance(v, (list, tuple)))
 
 
 def _to_array(data: Any, dtype: Any) -> np.ndarray:
@@ -58,7 +81,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         arr = np.array(data)
         _dtype.from_np(arr.dtype)
     else:
-        has_float, has_int = _scan(data)
+        inferred = _infer_dtype(data)
+        _check_nesting(data)
         try:
             arr = np.array(
                 [v.item() if isinstance(v, Tensor) else v for v in data]
@@ -70,12 +94,7 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         if arr.dtype.kind == "O":
             raise ValueError("expected a rectangular nested sequence of numbers (ragged data)")
         if want is None:
-            if has_float or arr.dtype.kind == "f":
-                want = _dtype.DEFAULT_FLOAT
-            elif has_int or arr.dtype.kind in "iu":
-                want = _dtype.DEFAULT_INT
-            else:
-                want = np.dtype(np.bool_)
+            want = inferred
     if want is not None and arr.dtype != want:
         arr = arr.astype(want)
     return arr
@@ -245,6 +264,8 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
 def randint(low: int, high: int | None = None, size: Any = None, *,
             generator: Generator | None = None, dtype: Any = None, **_: Any) -> Tensor:
     """Integers uniform on [low, high)."""
+    if size is None and isinstance(high, (tuple, list)):
+        low, high, size = 0, low, high  # randint(high, size)
     if high is None:
         low, high = 0, low
     if size is None:

@@ -76,6 +76,10 @@ class Transpose(Primitive):
         return np.swapaxes(g, a, b)
 
 
+class T(Transpose):
+    node_name = "TBackward0"
+
+
 class Permute(Primitive):
     """out = x with dims reordered;  dout/dx: the inverse permutation"""
 
@@ -161,7 +165,9 @@ def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
 def t(input: Tensor) -> Tensor:
     if input.data.ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
-    return input if input.data.ndim < 2 else transpose(input, 0, 1)
+    if input.data.ndim < 2:
+        return input
+    return _view_of(input, T.apply(input, a=0, b=1))
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
