@@ -289,6 +289,7 @@ def test_autograd_grad_create_graph_gives_differentiable_result(lib):
     close(gg, [6.0, 12.0])
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True:UserWarning")
 def test_backward_with_create_graph_makes_grad_differentiable(lib):
     x = lib.tensor([1.0, 2.0], requires_grad=True)
     (x**3).sum().backward(create_graph=True)

@@ -68,6 +68,7 @@ class Tensor:
     _vc = None  # version counter [n], shared with views; None means version 0, unshared
     _base = None  # the tensor this one is a view of
     _hooks = None  # hooks of a leaf
+    _view_fn = None  # for a view: array -> the view's region of its base (arrays or Tensors)
     __array_ufunc__ = None  # make `ndarray op Tensor` call our reflected operators
     __hash__ = object.__hash__
 
@@ -113,7 +114,7 @@ class Tensor:
 
     @property
     def grad(self) -> Tensor | None:
-        if self.grad_fn is not None and not self.retains_grad:
+        if self.grad_fn is not None and self._grad is None and not self.retains_grad:
             warnings.warn(_NONLEAF_GRAD_WARNING, UserWarning, stacklevel=2)
         return self._grad
 
@@ -319,13 +320,22 @@ def _rebuild(data: np.ndarray, requires_grad: bool) -> Tensor:
     return Tensor(data, requires_grad=requires_grad)
 
 
-def _share_version(src: Tensor, view: Tensor, as_view: bool = True) -> None:
-    """Make `view` share `src`'s memory version counter, and remember the base as torch does."""
+def _share_version(src: Tensor, view: Tensor, as_view: bool = True,
+                   view_fn: Callable | None = None) -> None:
+    """Make `view` share `src`'s memory version counter; for a view, remember its base (the
+    root) and how to find the view's region in it (`view_fn`, for in-place ops on views)."""
     if src._vc is None:
         src._vc = [0]
     view._vc = src._vc
     if as_view:
-        view._base = src if src._base is None else src._base
+        if src._base is None:
+            view._base = src
+            view._view_fn = view_fn
+        else:
+            view._base = src._base
+            inner = src._view_fn
+            if view_fn is not None and inner is not None:
+                view._view_fn = lambda a: view_fn(inner(a))
 
 
 def bump_version(t: Tensor) -> None:

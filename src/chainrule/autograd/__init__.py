@@ -12,6 +12,7 @@ from chainrule.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
     "Function",
@@ -29,9 +30,6 @@ __all__ = [
 _LAZY = {
     "backward": "chainrule.autograd.engine",
     "grad": "chainrule.autograd.engine",
-    "gradcheck": "chainrule.autograd.gradcheck",
-    "gradgradcheck": "chainrule.autograd.gradcheck",
-    "GradcheckError": "chainrule.autograd.gradcheck",
 }
 
 

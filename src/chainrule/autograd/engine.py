@@ -154,8 +154,10 @@ def _run(outs: list, seeds: list, retain: bool, create_graph: bool, inputs: list
     prev = (_state.enabled, _state.create_graph)
     _state.enabled = _state.create_graph = create_graph
     try:
-        _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_graph, inputs,
-                 accumulate)
+        # derivatives at kinks are inf/nan by design (sqrt'(0) = inf, as torch): no warnings
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_graph,
+                     inputs, accumulate)
     finally:
         _state.enabled, _state.create_graph = prev
     return got
@@ -206,6 +208,7 @@ def _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_grap
             )
         if not retain and n._saved is not None:
             n._saved = None
+            n._saved_src = ()
             n._released = True
         nrs = n._edge_nrs
         i = -1

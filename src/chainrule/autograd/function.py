@@ -30,6 +30,7 @@ class _NullCtx:
     """Stands in for ctx when nothing is recorded, so forwards need no `if ctx` branches."""
 
     __slots__ = ()
+    _edges = (None, None, None, None)
 
     def save_for_backward(self, *items: Any) -> None:
         pass
@@ -222,12 +223,12 @@ class Function(metaclass=_FunctionMeta):
         out = cls.forward(ctx, *raw, **kwargs)
         if type(out) is tuple:
             return _wrap_many(ctx, out, args, raw)
-        if out.__class__ is not _ndarray:
-            out = np.asarray(out)
-        ctx._shape = out.shape
-        ctx._dtype = out.dtype
         if ctx._saved is not None:
             _resolve_saved(ctx, ctx._saved, args, raw, out)
+        if out.__class__ is not _ndarray:
+            out = np.asarray(out)  # NumPy returns scalars for 0-d results
+        ctx._shape = out.shape
+        ctx._dtype = out.dtype
         t = _tensor_new(_Tensor)
         t.data = out
         t._requires_grad = True

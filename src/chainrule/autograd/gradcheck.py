@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from chainrule.autograd.grad_mode import no_grad
-from chainrule.tensor import Tensor
+if TYPE_CHECKING:
+    from chainrule.tensor import Tensor
 
 
 class GradcheckError(RuntimeError):
@@ -19,8 +19,20 @@ def _as_tuple(x: Any) -> tuple:
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
+def _is_tensor(x: Any) -> bool:
+    from chainrule.tensor import Tensor  # late: this module loads with chainrule.autograd
+
+    return isinstance(x, Tensor)
+
+
+def _tensor(arr: Any, requires_grad: bool = False) -> Tensor:
+    from chainrule.tensor import Tensor
+
+    return Tensor(arr, requires_grad=requires_grad)
+
+
 def _outputs(fn: Callable, inputs: tuple) -> list[Tensor]:
-    return [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+    return [o for o in _as_tuple(fn(*inputs)) if _is_tensor(o)]
 
 
 def _numerical(fn: Callable, inputs: tuple, i: int, outs: list, eps: float) -> list[np.ndarray]:
@@ -30,12 +42,11 @@ def _numerical(fn: Callable, inputs: tuple, i: int, outs: list, eps: float) -> l
     flat = x.reshape(-1)  # a view: perturb in place
     for j in range(x.size):
         orig = flat[j].item()
+        # fn runs with grad mode as the caller has it: gradgradcheck's fn differentiates inside
         flat[j] = orig + eps
-        with no_grad():
-            plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+        plus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
         flat[j] = orig - eps
-        with no_grad():
-            minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
+        minus = [o.data.astype(np.float64).ravel() for o in _outputs(fn, inputs)]
         flat[j] = orig
         for k in range(len(outs)):
             jac[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
@@ -53,7 +64,7 @@ def _analytical(outs: list, inputs: tuple, diff: list[int]) -> list[list[np.ndar
         for r in range(o.data.size):
             seed = np.zeros(o.data.size, o.data.dtype)
             seed[r] = 1
-            gs = grad(o, [inputs[i] for i in diff], Tensor(seed.reshape(o.data.shape)),
+            gs = grad(o, [inputs[i] for i in diff], _tensor(seed.reshape(o.data.shape)),
                       retain_graph=True, allow_unused=True)
             for n, g in enumerate(gs):
                 if g is not None:
@@ -78,7 +89,7 @@ def gradcheck(
     when `raise_exception=False`).
     """
     inputs = _as_tuple(inputs)
-    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    diff = [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
     for i in diff:
         if inputs[i].data.dtype != np.float64:
             import warnings
@@ -127,11 +138,11 @@ def gradgradcheck(
     from chainrule.autograd.engine import grad
 
     inputs = _as_tuple(inputs)
-    diff = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    diff = [i for i, t in enumerate(inputs) if _is_tensor(t) and t.requires_grad]
     outs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(seed)
-        grad_outputs = [Tensor(rng.standard_normal(o.data.shape), requires_grad=True)
+        grad_outputs = [_tensor(rng.standard_normal(o.data.shape), requires_grad=True)
                         for o in outs]
     grad_outputs = list(_as_tuple(grad_outputs))
     n_in = len(inputs)

@@ -38,14 +38,14 @@ def num(v: float, text: str | None = None) -> Expr:
 ZERO, ONE = num(0), num(1)
 
 
-def _is(e: Expr, v: float) -> bool:
+def is_num(e: Expr, v: float) -> bool:
     return e.op == "num" and e.args[0] == v
 
 
 def add(a: Expr, b: Expr) -> Expr:
-    if _is(a, 0):
+    if is_num(a, 0):
         return b
-    if _is(b, 0):
+    if is_num(b, 0):
         return a
     if b.op == "neg":
         return sub(a, b.args[0])
@@ -55,9 +55,9 @@ def add(a: Expr, b: Expr) -> Expr:
 
 
 def sub(a: Expr, b: Expr) -> Expr:
-    if _is(b, 0):
+    if is_num(b, 0):
         return a
-    if _is(a, 0):
+    if is_num(a, 0):
         return neg(b)
     if b.op == "neg":
         return add(a, b.args[0])
@@ -71,19 +71,19 @@ def neg(a: Expr) -> Expr:
 
 
 def mul(a: Expr, b: Expr) -> Expr:
-    if _is(a, 0) or _is(b, 0):
+    if is_num(a, 0) or is_num(b, 0):
         return ZERO
-    if _is(a, 1) or _is(b, 1):
-        return b if _is(a, 1) else a
-    if _is(a, -1) or _is(b, -1):
-        return neg(b if _is(a, -1) else a)
+    if is_num(a, 1) or is_num(b, 1):
+        return b if is_num(a, 1) else a
+    if is_num(a, -1) or is_num(b, -1):
+        return neg(b if is_num(a, -1) else a)
     if a.op == "neg" or b.op == "neg":
         return neg(mul(a.args[0], b) if a.op == "neg" else mul(a, b.args[0]))
     return Expr("mul", b, a) if b.op == "num" and a.op != "num" else Expr("mul", a, b)
 
 
 def div(a: Expr, b: Expr) -> Expr:
-    return a if _is(a, 0) or _is(b, 1) else Expr("div", a, b)
+    return a if is_num(a, 0) or is_num(b, 1) else Expr("div", a, b)
 
 
 def power(a: Expr, p: float) -> Expr:
@@ -127,10 +127,10 @@ def _render(e: Expr, values: Mapping[str, float], index: bool) -> tuple[str, int
         return (f"({ls})" if lp <= 4 else ls) + "**" + (f"({rs})" if rp < 5 else rs), 4
     if lp < prec:
         ls = f"({ls})"
-    if rp < prec or (rp == prec and op in ("sub", "div")) or rs.startswith("-"):
+    if rp < prec or (rp == prec and (op in ("sub", "div") or a[1].op == "div")) or rs[0] == "-":
         rs = f"({rs})"
     sym = _SYM[op]
-    if op in ("mul", "div") and any(" " in s or s.startswith("(") for s in (ls, rs)):
+    if op in ("mul", "div") and any(" " in s or "(" in s for s in (ls, rs)):
         sym = f" {sym} "
     return ls + sym + rs, prec
 

@@ -27,6 +27,7 @@ from chainrule.diagnostics._expr import (
     add,
     call,
     div,
+    is_num,
     mul,
     neg,
     num,
@@ -45,6 +46,7 @@ class View:
     saved: tuple
     ins: list
     out: Any
+    wrt_shape: tuple | None = ()  # None: local derivatives, per element
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,7 @@ class Rule:
     chain: Callable  # (input exprs, input derivatives, view) -> d(output)
     vjp: Callable  # (grad of output, input index, view) -> grad of that input, as numbers
     saved_ins: Callable = lambda v: []  # view -> input values read from what forward saved
+    saved_out: Callable | None = None  # view -> the output, for ops that saved it
     value: Callable | None = None  # (input values, view) -> output, when nothing saved it
     solve: Callable | None = None  # (output, input values, index) -> a constant nothing saved
 
@@ -62,10 +65,25 @@ def _first(v: View) -> list:
     return [v.saved[0]]
 
 
-def _unary(fn: str, local: Callable, vjp: Callable, saves_input: bool = True) -> Rule:
-    """f(u), whose chain rule is local(u) * du; `saves_input` False: forward saved its output."""
+def _unary(fn: str, local: Callable, vjp: Callable, inverse: Callable | None = None) -> Rule:
+    """f(u), whose chain rule is local(u) * du. Its forward saved u; or, given `inverse`, its
+    output, from which u is recovered (for showing the constants in u, nothing else)."""
+
+    def saved_ins(v: View) -> list:
+        if inverse is None:
+            return [v.saved[0]]
+        with np.errstate(all="ignore"):
+            u = inverse(np.asarray(v.saved[0], np.float64))
+        return [u if np.all(np.isfinite(u)) else None]
+
     return Rule(1, show=lambda a, v: call(fn, a[0]), chain=lambda a, d, v: mul(local(a[0]), d[0]),
-                vjp=vjp, saved_ins=_first if saves_input else (lambda v: []))
+                vjp=vjp, saved_ins=saved_ins,
+                saved_out=None if inverse is None else (lambda v: v.saved[0]))
+
+
+def _where(ok: Callable, f: Callable) -> Callable:
+    """An inverse defined where `ok` holds of the output (well conditioned there), else inf."""
+    return lambda out: np.where(ok(out), f(out), np.inf)
 
 
 def _reduction(fn: str) -> Rule:
@@ -78,12 +96,17 @@ def _reduction(fn: str) -> Rule:
         return tuple(i for i, k in enumerate(v.node.kept) if k == 1)
 
     def show(a: list, v: View) -> Expr:
-        ax = [i for i in axes(v) if v.node.shape[i] != 1]
+        # a kept size-1 dim looks reduced: name the dims that surely were, if any
+        ax = [i for i in axes(v) if v.node.shape[i] != 1] or list(axes(v))
         whole = len(axes(v)) == len(v.node.shape)
         return call(fn, a[0], "" if whole else f", dim={ax[0] if len(ax) == 1 else tuple(ax)}")
 
     def chain(a: list, d: list, v: View) -> Expr:
-        return mul(num(scale(v), f"(1/{v.node.n})"), d[0]) if fn == "mean" else d[0]
+        # per element (dz/dx_i) when the reduced tensor has x's shape; else x was broadcast
+        # into it, and its derivative sums over the elements
+        same = v.wrt_shape is None or tuple(v.node.shape) == v.wrt_shape
+        du = d[0] if same or is_num(d[0], 0) else call("sum", d[0])
+        return mul(num(scale(v), f"(1/{v.node.n})"), du) if fn == "mean" else du
 
     return Rule(
         1, show=show, chain=chain,
@@ -148,11 +171,12 @@ RULES: dict[str, Rule] = {
         saved_ins=lambda v: list(v.saved[:2]),
         value=lambda ins, v: ins[0] / ins[1],
     ),
-    "RdivBackward0": Rule(  # c / u: torch names it DivBackward0 too; it saved (u, out)
-        2, show=lambda a, v: Expr("div", a[1], a[0]),
-        chain=lambda a, d, v: neg(div(mul(a[1], d[0]), power(a[0], 2))),
-        vjp=lambda g, k, v: -g * v.out / v.ins[0],
-        saved_ins=lambda v: [v.saved[0], v.saved[1] * v.saved[0]],
+    "ReciprocalBackward0": Rule(  # 1/u (c / u records reciprocal(u) * c, as torch)
+        1, show=lambda a, v: Expr("div", ONE, a[0]),
+        chain=lambda a, d, v: neg(div(d[0], power(a[0], 2))),
+        vjp=lambda g, k, v: -g * v.out**2,
+        saved_ins=lambda v: [1 / np.asarray(v.saved[0], np.float64)],
+        saved_out=lambda v: v.saved[0],
     ),
     "PowBackward0": Rule(  # u ** p, p a number kept on the node
         2, show=lambda a, v: Expr("pow", a[0], a[1]),
@@ -161,7 +185,8 @@ RULES: dict[str, Rule] = {
         saved_ins=lambda v: [v.saved[0], v.node.p],
         value=lambda ins, v: ins[0] ** ins[1],
     ),
-    "ExpBackward0": _unary("exp", lambda u: call("exp", u), lambda g, k, v: g * v.out, False),
+    "ExpBackward0": _unary("exp", lambda u: call("exp", u), lambda g, k, v: g * v.out,
+                           _where(lambda o: o > 0, np.log)),
     "LogBackward0": Rule(
         1, show=lambda a, v: call("log", a[0]),
         chain=lambda a, d, v: div(d[0], a[0]),
@@ -171,11 +196,18 @@ RULES: dict[str, Rule] = {
     "SinBackward0": _unary("sin", lambda u: call("cos", u), lambda g, k, v: g * np.cos(v.ins[0])),
     "CosBackward0": _unary("cos", lambda u: neg(call("sin", u)),
                            lambda g, k, v: -g * np.sin(v.ins[0])),
+    "SqrtBackward0": _unary("sqrt", lambda u: div(ONE, mul(num(2), call("sqrt", u))),
+                            lambda g, k, v: g / (2 * v.out), np.square),  # inf at 0, as torch
+    "AbsBackward0": _unary("abs", lambda u: call("sign", u),  # abs'(0) = sign(0) = 0 (as torch)
+                           lambda g, k, v: g * np.sign(v.ins[0])),
     "TanhBackward0": _unary("tanh", lambda u: sub(ONE, power(call("tanh", u), 2)),
-                            lambda g, k, v: g * (1 - v.out**2), False),
-    "SigmoidBackward0": _unary("sigmoid", _sigmoid, lambda g, k, v: g * v.out * (1 - v.out), False),
+                            lambda g, k, v: g * (1 - v.out**2),
+                            _where(lambda o: np.abs(o) < 0.999, np.arctanh)),
+    "SigmoidBackward0": _unary("sigmoid", _sigmoid, lambda g, k, v: g * v.out * (1 - v.out),
+                               _where(lambda o: np.abs(o - 0.5) < 0.499,
+                                      lambda o: np.log(o / (1 - o)))),
     "ReluBackward0": _unary("relu", lambda u: Expr("gt0", u),  # relu'(0) = 0 (as torch)
-                            lambda g, k, v: g * (v.out > 0), False),
+                            lambda g, k, v: g * (v.out > 0), _where(lambda o: o > 0, np.copy)),
     "MeanBackward0": _reduction("mean"),
     "MeanBackward1": _reduction("mean"),
     "SumBackward0": _reduction("sum"),
@@ -185,16 +217,10 @@ RULES: dict[str, Rule] = {
 ADDITIVE = {"AddBackward0", "SubBackward0", "RsubBackward1", "NegBackward0"}
 
 
-def rule_name(node: Any) -> str:
-    """The table key of a node: its type's name, except c / x, which torch also calls Div."""
-    forward = getattr(type(node), "_forward_cls", None)
-    return "RdivBackward0" if getattr(forward, "__name__", "") == "Rdiv" else type(node).__name__
-
-
 def rule_for(node: Any, edges: tuple) -> tuple[Rule, list]:
     """The node's rule and its inputs as (next function, output_nr) pairs, numeric parameters
     padded in as (None, 0); a node outside the table gets the fallback."""
-    rule = RULES.get(rule_name(node))
+    rule = RULES.get(type(node).__name__)
     if rule is not None and all(fn is None for fn, _ in edges[rule.nargs:]):
         return rule, (list(edges) + [(None, 0)] * rule.nargs)[:rule.nargs]
     return fallback(type(node).__name__, len(edges)), list(edges)

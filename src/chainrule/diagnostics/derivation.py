@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from dataclasses import replace as dc_replace
 from typing import Any
 
 import numpy as np
@@ -32,43 +33,52 @@ def _is_node(fn: Any) -> bool:
     return fn is not None and not isinstance(fn, AccumulateGrad)
 
 
-def _nodes(root: Any) -> list:
-    """Every node reachable from `root`, each before the nodes that consume it (children first).
-    Iterative, so graph depth is unbounded."""
-    post, seen = [], {root}
+def _nodes(root: Any) -> tuple[list, list]:
+    """Every node reachable from `root`, twice: each before the nodes that consume it (children
+    first), and in the order a reader reaches them from the output. Iterative: depth unbounded."""
+    post, pre, seen = [], [root], {root}
     stack = [(root, iter(root.next_functions))]
     while stack:
         node, edges = stack[-1]
         for child, _ in edges:
             if _is_node(child) and child not in seen:
                 seen.add(child)
+                pre.append(child)
                 stack.append((child, iter(child.next_functions)))
                 break
         else:
             stack.pop()
             post.append(node)
-    return post
+    return post, pre
 
 
 def graph_paths(output: Tensor, names: Mapping[str, Tensor] | None = None,
-                limit: int = 16) -> list[str]:
+                limit: int = 16, width: int = 12) -> list[str]:
     """Each path from `output.grad_fn` down to a leaf, as `AddBackward0 <- PowBackward0 <- x`.
 
-    Leaves are labelled from `names` ({"x": x}) or as AccumulateGrad; past `limit` paths the
-    list ends with "...".
+    Leaves are labelled from `names` ({"x": x}) or as AccumulateGrad. A path longer than `width`
+    nodes keeps its two ends; past `limit` paths the list ends with "...".
     """
     label = {id(t): n for n, t in (names or {}).items()}
     paths: list[str] = []
-    stack = [(output.grad_fn, ())] if output.grad_fn is not None else []
+    # a path is a linked list (name, rest) from the newest node up: extending it costs O(1)
+    stack: list = [(output.grad_fn, None)] if output.grad_fn is not None else []
     while stack:
         fn, path = stack.pop()
-        if isinstance(fn, AccumulateGrad):
-            if len(paths) == limit:
-                return paths + ["..."]
-            paths.append(" <- ".join(path + (label.get(id(fn.variable), "AccumulateGrad"),)))
+        if not isinstance(fn, AccumulateGrad):
+            path = (type(fn).__name__, path)
+            stack.extend((c, path) for c, _ in reversed(fn.next_functions) if c is not None)
             continue
-        path = path + (type(fn).__name__,)
-        stack.extend((c, path) for c, _ in reversed(fn.next_functions) if c is not None)
+        if len(paths) == limit:
+            return paths + ["..."]
+        names_ = [label.get(id(fn.variable), "AccumulateGrad")]
+        while path is not None:
+            names_.append(path[0])
+            path = path[1]
+        names_.reverse()
+        if len(names_) > width:
+            names_[width - 3:-2] = [f"... ({len(names_) - width + 1} more)"]
+        paths.append(" <- ".join(names_))
     return paths
 
 
@@ -136,10 +146,6 @@ class Derivation:
         return "\n".join(self.lines())
 
 
-def _multi(node: Any) -> bool:
-    return getattr(node, "_n_out", 1) == 1 and int(np.prod(node._shape)) > 1
-
-
 def derive(output: Tensor, wrt: Tensor, names: Mapping[str, Tensor] | None = None,
            grad: Any = None) -> Derivation:
     """Read the chain rule for d(output)/d(wrt) off `output`'s recorded graph.
@@ -158,54 +164,49 @@ def derive(output: Tensor, wrt: Tensor, names: Mapping[str, Tensor] | None = Non
     if not isinstance(wrt, Tensor) or wrt.grad_fn is not None or not wrt.requires_grad:
         raise RuntimeError("derive() differentiates with respect to a leaf that requires grad "
                            "(a tensor created with requires_grad=True)")
-    label = {id(t): n for n, t in (names or {}).items()}
-    out_name = label.setdefault(id(output), "y")
-    x_name = label.setdefault(id(wrt), "x")
-    named = {t.grad_fn: n for n, t in (names or {}).items()
-             if t is not output and t.grad_fn is not None}
-    root = output.grad_fn
-    order = _nodes(root)
-    for n in order:
+    names = dict(names or {})
+    label = {id(t): n for n, t in names.items()}
+    out_name, x_name = label.setdefault(id(output), "y"), label.setdefault(id(wrt), "x")
+    post, pre = _nodes(output.grad_fn)
+    rules, edges = {}, {}
+    for n in post:
         if getattr(n, "_released", False):
             raise RuntimeError(
                 f"derive(): {type(n).__name__} already released what it saved (backward() ran "
                 "without retain_graph=True); derive before backward(), or pass retain_graph=True")
-    rules, edges = {}, {}
-    for n in order:
         rules[n], edges[n] = rule_for(n, n.next_functions)
-    views = _values(order, edges, rules, output)
+    # named tensors' values help too: a constant nothing saved is solved from them
+    views = _values(post, edges, rules, [output, *names.values()], wrt.data.shape)
     xi = x_name + ("_i" if wrt.data.size > 1 else "")
-    lhs = f"d{out_name}/d{xi}"
-    value = _gradient(order, edges, rules, views, output, wrt)
+    value = _gradient(post, edges, rules, views, output, wrt)
+    named = {t.grad_fn: n for n, t in names.items() if t is not output and t.grad_fn is not None}
     try:
-        text = _symbolic(order, edges, rules, views, wrt, label, named, xi)
+        w = _Writer(post, edges, rules, views, wrt, label, named, xi)
+        defs, steps, nodes = w.definitions(out_name), w.steps(), w.listing(pre)
     except TooBig:
-        text = None
-    if text is None:
-        d = Derivation(lhs, x_name, [f"({len(order)} nodes: too large to write out)"], [], value,
-                       [], graph_paths(output, {x_name: wrt}))
-    else:
-        defs, steps, nodes = text
-        defs.append(f"{out_name} = {defs.pop()}")
-        d = Derivation(lhs, x_name, defs, steps, value, nodes, graph_paths(output, {x_name: wrt}))
+        defs, steps, nodes = [f"({len(post)} nodes: too large to write out)"], [], []
+    d = Derivation(f"d{out_name}/d{xi}", x_name, defs, steps, value, nodes,
+                   graph_paths(output, {x_name: wrt}))
     if grad is not None:
         d.check(grad)
     return d
 
 
-def _values(order: list, edges: dict, rules: dict, output: Tensor) -> dict:
+def _values(order: list, edges: dict, rules: dict, tensors: list, wrt_shape: tuple) -> dict:
     """Each node's view: what it saved, its inputs' values, its output's value where the graph
     holds them. A node's output is known when it saved it, when a consumer saved it as an input,
     or by recomputing it from known inputs; a constant that nothing saved (the 1 in `x + 1`) is
     solved from the output's value."""
-    views, known = {}, {(output.grad_fn, getattr(output, "_output_nr", 0)): output.data}
+    views = {}
+    known = {(t.grad_fn, getattr(t, "_output_nr", 0)): t.data for t in tensors
+             if t.grad_fn is not None}
     for n in order:
         saved = tuple(s.data if isinstance(s, Tensor) else s for s in (n._saved or ()))
-        v = views[n] = View(n, saved, [], None)
+        v = views[n] = View(n, saved, [], None, wrt_shape)
         ins = rules[n].saved_ins(v) if saved else []
         v.ins = ins + [None] * (len(edges[n]) - len(ins))
-        if saved and getattr(n, "_out_saved", -1) >= 0:
-            v.out = saved[n._out_saved]
+        if saved and rules[n].saved_out is not None:
+            v.out = rules[n].saved_out(v)
         for (child, nr), val in zip(edges[n], v.ins):
             if val is not None and _is_node(child):
                 known[(child, nr)] = val
@@ -259,87 +260,117 @@ def _gradient(order: list, edges: dict, rules: dict, views: dict, output: Tensor
     return total
 
 
-def _symbolic(order: list, edges: dict, rules: dict, views: dict, wrt: Tensor, label: dict,
-              named: dict, xi: str) -> tuple | None:
-    """Definitions, the chain-rule steps and the node listing, as text; None for big graphs."""
-    if len(order) > 200:
-        return None
-    consts: dict = {}
+class _Writer:
+    """Every node's expressions, built children first: what it computed (in full, and with named
+    tensors by name), its derivative, and its derivative one chain-rule step deep (through sums,
+    down to the first other node, left as `d(...)/dx`)."""
 
-    def leaf(t: Tensor) -> Expr:
-        if id(t) not in label:
-            label[id(t)] = f"w{sum(n.startswith('w') for n in label.values())}"
-        return Expr("var", label[id(t)], t.data.size > 1)
+    def __init__(self, post: list, edges: dict, rules: dict, views: dict, wrt: Tensor,
+                 label: dict, named: dict, xi: str) -> None:
+        if len(post) > 200:
+            raise TooBig
+        self.post, self.edges, self.rules, self.views = post, edges, rules, views
+        self.wrt, self.label, self.named, self.xi = wrt, label, named, xi
+        self.consts: dict = {}  # id(array) -> (its variable, the array)
+        self.unknown = False  # a constant nothing saved and nothing could solve
+        self.n_auto = 0
+        self.full, self.short, self.dx, self.top, self.args = {}, {}, {}, {}, {}
+        for n in post:
+            self._visit(n)
 
-    def const(val: Any) -> Expr:
+    def _leaf(self, t: Tensor) -> Expr:
+        if id(t) not in self.label:  # an unnamed leaf other than x: w0, w1, ...
+            self.label[id(t)] = f"w{self.n_auto}"
+            self.n_auto += 1
+        return Expr("var", self.label[id(t)], t.data.size > 1)
+
+    def _const(self, val: Any) -> Expr:
         if val is None:
+            self.unknown = True
             return Expr("atom", "c")
         a = np.asarray(val, np.float64)
         if a.size and np.all(a == a.flat[0]):
             return num(a.flat[0])
-        return consts.setdefault(id(val), Expr("var", f"c{len(consts)}", True))
+        if id(val) not in self.consts:
+            self.consts[id(val)] = (Expr("var", f"c{len(self.consts)}", True), a)
+        return self.consts[id(val)][0]
 
-    def placeholder(child: Any, nr: int, top: dict) -> Expr:
+    def _placeholder(self, child: Any) -> Expr:
         if child is None or isinstance(child, AccumulateGrad):
-            return ONE if child is not None and child.variable is wrt else ZERO
-        if type(child).__name__ in ADDITIVE and child not in named:
-            return top[child]
-        what = (named[child] + ("_i" if _multi(child) else "") if child in named
-                else f"({render(full[child], index=True)})")
-        return Expr("atom", f"d{what}/d{xi}")
+            return ONE if child is not None and child.variable is self.wrt else ZERO
+        if child in self.named:
+            multi = getattr(child, "_n_out", 1) == 1 and int(np.prod(child._shape)) > 1
+            what = self.named[child] + ("_i" if multi else "")
+        elif type(child).__name__ in ADDITIVE:
+            return self.top[child]
+        else:
+            what = f"({render(self.full[child], index=True)})"
+        return Expr("atom", f"d{what}/d{self.xi}")
 
-    full, short, dx, top, args = {}, {}, {}, {}, {}
-    for n in order:
-        v, rule = views[n], rules[n]
-        fa, sa, ds, pa = [], [], [], []
-        for k, (child, nr) in enumerate(edges[n]):
+    def _visit(self, n: Any) -> None:
+        v, rule = self.views[n], self.rules[n]
+        fa, sa, ds = [], [], []
+        for k, (child, _) in enumerate(self.edges[n]):
             if child is None:
-                fa.append(const(v.ins[k]))
-                sa.append(fa[-1])
+                fa.append(self._const(v.ins[k]))
                 ds.append(ZERO)
             elif isinstance(child, AccumulateGrad):
-                fa.append(leaf(child.variable))
-                sa.append(fa[-1])
-                ds.append(ONE if child.variable is wrt else ZERO)
+                fa.append(self._leaf(child.variable))
+                ds.append(ONE if child.variable is self.wrt else ZERO)
             else:
-                fa.append(full[child])
-                sa.append(Expr("var", named[child], _multi(child)) if child in named
-                          else short[child])
-                ds.append(dx[child])
-            pa.append(placeholder(child, nr, top))
-        full[n], short[n] = rule.show(fa, v), rule.show(sa, v)
-        dx[n], top[n], args[n] = rule.chain(fa, ds, v), rule.chain(fa, pa, v), (fa, sa)
-    root = order[-1]
-    scalars = {e.args[0]: float(np.asarray(t.data).ravel()[0]) for e, t in
-               ((leaf(t), t) for t in _leaves(order, edges)) if t.data.size == 1}
-    steps = [render(top[root], index=True), render(dx[root], index=True),
-             render(dx[root], scalars, index=True)]
-    defs = [f"{named[n]} = {render(short[n])}" for n in order if n in named and n is not root]
-    defs.append(render(short[root]))
-    nodes = []
-    for n in reversed(order):
-        fa, sa = args[n]
-        locs = []
-        for k, (child, _) in enumerate(edges[n]):
-            if child is None:
-                continue
-            onehot = [ONE if j == k else ZERO for j in range(len(fa))]
-            wrt_text = render(sa[k])
-            wrt_text = wrt_text if sa[k].op == "var" else f"({wrt_text})"
-            sym = render(rules[n].chain(sa, onehot, views[n]))
-            g = np.ones(n._shape) if getattr(n, "_n_out", 1) == 1 else tuple(
-                np.ones(s) for s in n._shape)
-            val = fmt_values(rules[n].vjp(g, k, views[n]))
-            locs.append(f"d/d{wrt_text} = {sym}" + (f" = {val}" if val != sym else ""))
-        nodes.append(NodeStep(type(n).__name__, render(short[n]), locs))
-    return defs, steps, nodes
+                fa.append(self.full[child])
+                ds.append(self.dx[child])
+            named = child in self.named
+            sa.append(Expr("var", self.named[child], False) if named else
+                      self.short[child] if _is_node(child) else fa[-1])
+        pa = [self._placeholder(child) for child, _ in self.edges[n]]
+        self.full[n], self.short[n] = rule.show(fa, v), rule.show(sa, v)
+        self.dx[n], self.top[n] = rule.chain(fa, ds, v), rule.chain(fa, pa, v)
+        self.args[n] = sa
 
+    def steps(self) -> list[str]:
+        """One chain-rule step, the derivative in full, and with the leaves' numbers in it."""
+        root = self.post[-1]
+        scalars = {self._leaf(t).args[0]: float(t.data.ravel()[0])
+                   for t in self._leaves() if t.data.size == 1}
+        return [render(self.top[root], index=True), render(self.dx[root], index=True),
+                render(self.dx[root], scalars, index=True)]
 
-def _leaves(order: list, edges: dict) -> list:
-    seen, out = set(), []
-    for n in order:
-        for child, _ in edges[n]:
-            if isinstance(child, AccumulateGrad) and id(child.variable) not in seen:
-                seen.add(id(child.variable))
-                out.append(child.variable)
-    return out
+    def definitions(self, out_name: str) -> list[str]:
+        root = self.post[-1]
+        defs = [f"{name} = {fmt_values(a)}" for name, a in
+                ((e.args[0], a) for e, a in self.consts.values())]
+        if self.unknown:
+            defs.append("c: a constant the graph does not keep (the node saved nothing)")
+        defs += [f"{self.named[n]} = {render(self.short[n])}" for n in self.post
+                 if n in self.named and n is not root]
+        return defs + [f"{out_name} = {render(self.short[root])}"]
+
+    def listing(self, pre: list) -> list[NodeStep]:
+        """Each node (in the order reached from the output) with its local derivatives: the
+        table's formula and its value from what the node saved."""
+        nodes = []
+        for n in pre:
+            sa, rule = self.args[n], self.rules[n]
+            local = dc_replace(self.views[n], wrt_shape=None)  # per element: d out_i / d in_i
+            g = (np.ones(n._shape) if getattr(n, "_n_out", 1) == 1
+                 else tuple(np.ones(s) for s in n._shape))
+            locs = []
+            for k, (child, _) in enumerate(self.edges[n]):
+                if child is None:
+                    continue
+                of = render(sa[k]) if sa[k].op == "var" else f"({render(sa[k])})"
+                sym = render(rule.chain(sa, [ONE if j == k else ZERO for j in range(len(sa))],
+                                        local))
+                val = fmt_values(rule.vjp(g, k, local))
+                locs.append(f"d/d{of} = {sym}" + (f" = {val}" if val != sym else ""))
+            nodes.append(NodeStep(type(n).__name__, render(self.short[n]), locs))
+        return nodes
+
+    def _leaves(self) -> list:
+        seen: dict = {}
+        for n in self.post:
+            for child, _ in self.edges[n]:
+                if isinstance(child, AccumulateGrad):
+                    seen.setdefault(id(child.variable), child.variable)
+        return list(seen.values())

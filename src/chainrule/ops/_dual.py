@@ -70,9 +70,14 @@ def where(mask: Any, a: Any, b: Any) -> Any:
     return np.where(mask, a, b)
 
 
+def swap(x: Any, a: int, b: int) -> Any:
+    """Swap dimensions a and b."""
+    return x.transpose(a, b) if _t(x) else np.swapaxes(x, a, b)
+
+
 def swap_last(x: Any) -> Any:
     """Swap the last two dimensions."""
-    return x.transpose(-1, -2) if _t(x) else np.swapaxes(x, -1, -2)
+    return swap(x, -1, -2)
 
 
 def permute(x: Any, axes: tuple) -> Any:

@@ -127,7 +127,8 @@ class Mul(Primitive):
     @staticmethod
     def forward(ctx, x, y):
         x, y = prep(x, y)
-        ctx.save_for_backward(x, y)
+        e = ctx._edges  # save only what the wanted gradients need, as torch
+        ctx.save_for_backward(x if e[1] is not None else None, y if e[0] is not None else None)
         try:
             return x * y
         except ValueError:
@@ -148,7 +149,7 @@ class Div(Primitive):
     @staticmethod
     def forward(ctx, x, y):
         x, y = prep_float(x, y)
-        ctx.save_for_backward(x, y)
+        ctx.save_for_backward(x if ctx._edges[1] is not None else None, y)
         try:
             return x / y
         except ValueError:
@@ -215,6 +216,9 @@ class Pow(Primitive):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         ctx.save_for_backward(x)
         ctx.p = p
+        if isinstance(p, (int, float)) and p < 0:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return x**p  # 0 ** -1 = inf, silently, as torch
         return x**p
 
     @staticmethod
@@ -235,7 +239,8 @@ class PowTensor(Primitive):
     @staticmethod
     def forward(ctx, x, y):
         x, y = prep(x, y)
-        out = np.power(x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.power(x, y)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -261,7 +266,8 @@ class RPow(Primitive):
     def forward(ctx, x, c):
         if isinstance(c, float) and x.dtype.kind != "f":
             x = x.astype(_F32)
-        out = np.power(c, x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = np.power(c, x)
         if not isinstance(out, _nd) or out.dtype != x.dtype:
             out = np.asarray(out, dtype=x.dtype)
         ctx.save_for_backward(x, out)

@@ -117,11 +117,27 @@ class IndexPut(Primitive):
         return d.masked(g, keep), gv
 
 
+def split_ints(idx: tuple) -> tuple[tuple, tuple] | None:
+    """torch applies integer indices before index arrays (NumPy mixes them into one advanced
+    index): for an index with both, the (ints, rest) pair to apply one after the other."""
+    if not any(isinstance(i, int) for i in idx) or all(
+        i is None or i is Ellipsis or isinstance(i, (int, slice)) for i in idx
+    ):
+        return None
+    first = tuple(i if isinstance(i, int) or i is None or i is Ellipsis else slice(None)
+                  for i in idx)
+    rest = tuple(slice(None) if i is None else i for i in idx if not isinstance(i, int))
+    return first, rest
+
+
 def getitem(x: Tensor, index: Any) -> Tensor:
     idx, basic, repeats = convert_index(index)
+    parts = None if basic else split_ints(idx)
+    if parts is not None:
+        return getitem(getitem(x, parts[0]), parts[1])
     if basic:
         cls = Select if len(idx) == 1 and isinstance(idx[0], int) else Slice
         out = cls.apply(x, index=idx, basic=basic, repeats=repeats)
-        _share_version(x, out)
+        _share_version(x, out, view_fn=lambda a: a[idx])
         return out
     return GetItem.apply(x, index=idx, basic=basic, repeats=repeats)

@@ -19,7 +19,7 @@ from chainrule.autograd.grad_mode import state as _grad_state
 from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
 from chainrule.ops._util import broadcast_error
-from chainrule.ops.indexing import IndexPut, convert_index
+from chainrule.ops.indexing import IndexPut, convert_index, split_ints
 from chainrule.tensor import Tensor, _share_version, bump_version
 
 _LEAF_ERROR = (
@@ -98,24 +98,100 @@ def apply_inplace(t: Tensor, fn: Any, others: tuple, opname: str, needs_old: boo
         return t
     if t.grad_fn is None and t._requires_grad:
         raise RuntimeError(_LEAF_ERROR)
+    res = fn.apply(_stand_in(t, needs_old), *others, **kw)
     base = t._base
-    if base is not None and (base._requires_grad or base.grad_fn is not None):
+    if base is None:
+        _write(t, res.data, opname)
+        mark_modified(t)
+        _rebase(t, res)
+        return t
+    # t is a view: the base takes the new values of the region as part of its history, and
+    # t becomes that region of the new base (torch's CopySlices)
+    if base.grad_fn is None and base._requires_grad:
         raise RuntimeError(
-            f"{opname}: an in-place operation on a view of a tensor that is part of a graph is "
-            "not supported by chainrule yet; write the op out of place (y = x.clone(); ...)."
+            f"{opname}: a view of a leaf Variable that requires grad is being used in an in-place "
+            "operation. Do it under `with chainrule.no_grad():`, or on a clone() of the leaf."
         )
-    old = _wrap(t.data.copy() if needs_old else t.data, t.grad_fn)
+    view_fn = t._view_fn
+    if view_fn is None:
+        raise RuntimeError(f"{opname}: in-place operations on this kind of view are not supported")
+    new_base = CopySlices.apply(_stand_in(base, False), res, view_fn=view_fn)
+    _write(base, new_base.data, opname)
+    mark_modified(base)
+    _rebase(base, new_base)
+    _rebase(t, ViewOf.apply(base, view_fn=view_fn))
+    return t
+
+
+def _stand_in(t: Tensor, copy: bool) -> Tensor:
+    """A tensor holding t's current value and history, for the out-of-place computation."""
+    old = _wrap(t.data.copy() if copy else t.data, t.grad_fn)
     old._requires_grad = t._requires_grad
     old._output_nr = t._output_nr
-    if not needs_old:
+    if not copy:
         _share_version(t, old, as_view=False)
-    res = fn.apply(old, *others, **kw)
-    _write(t, res.data, opname)
-    mark_modified(t)
+    return old
+
+
+def _rebase(t: Tensor, res: Tensor) -> None:
+    """t takes res's history (its memory already holds res's values)."""
     t.grad_fn = res.grad_fn
-    t._requires_grad = True
+    t._requires_grad = res._requires_grad
     t._output_nr = 0
-    return t
+
+
+class CopySlices(ar.Primitive):
+    """out = base with the region view_fn(base) replaced by v;  dout/dbase = g off the region
+    (0 on it), dout/dv = view_fn(g)"""
+
+    node_name = "CopySlices"
+
+    @staticmethod
+    def forward(ctx, base, v, view_fn):
+        out = base.copy()
+        region = view_fn(out)
+        if not np.may_share_memory(region, out):
+            raise RuntimeError("in-place operation on a view whose region cannot be addressed")
+        region[...] = v
+        ctx.view_fn = view_fn
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from chainrule.ops import _dual as d
+
+        vf = ctx.view_fn
+        gb = gv = None
+        if ctx._edges[0] is not None:
+            keep = np.ones(g.shape, bool)
+            vf(keep)[...] = False
+            gb = d.masked(g, keep)
+        if ctx._edges[1] is not None:
+            gv = vf(g)
+        return gb, gv
+
+
+class ViewOf(ar.Primitive):
+    """out = view_fn(base): a view re-derived from its base after an in-place change;
+    dout/dbase = g placed into the region of zeros"""
+
+    node_name = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, base, view_fn):
+        ctx.view_fn, ctx.shape = view_fn, base.shape
+        return view_fn(base)
+
+    @staticmethod
+    def backward(ctx, g):
+        from chainrule.ops import _dual as d
+
+        if d._t(g):
+            zeros = d.const(g, np.zeros(ctx.shape, g.data.dtype))
+            return CopySlices.apply(zeros, g, view_fn=ctx.view_fn)
+        z = np.zeros(ctx.shape, g.dtype)
+        ctx.view_fn(z)[...] = g
+        return z
 
 
 def add_(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
@@ -197,7 +273,10 @@ def copy_(t: Tensor, src: Any, non_blocking: bool = False) -> Tensor:
 
 def setitem(t: Tensor, index: Any, value: Any) -> None:
     """t[index] = value, differentiable with respect to t's old value and to value."""
-    idx, _, _ = convert_index(index)
+    idx, basic, _ = convert_index(index)
+    parts = None if basic else split_ints(idx)
+    if parts is not None:  # torch's order: the integer indices select a view first
+        return setitem(t[parts[0]], parts[1], value)
     record = _grad_state.enabled and (
         t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
     )

@@ -31,32 +31,36 @@ class MatMul(Primitive):
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({xs} and {ys})"
             ) from None
-        ctx.save_for_backward(x, y)
+        e = ctx._edges  # an operand whose partner needs no gradient: keep just its shape
+        ctx.save_for_backward(x if e[1] is not None else x.shape,
+                              y if e[0] is not None else y.shape)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        x, y = ctx.saved_tensors
+        x, y = ctx.saved_tensors  # an operand whose partner needs no gradient: just its shape
         ex, ey = ctx._edges
-        if x.ndim == 1 and y.ndim == 1:
+        xs = x if type(x) is tuple else x.shape
+        ys = y if type(y) is tuple else y.shape
+        if len(xs) == 1 and len(ys) == 1:
             return (g * y if ex is not None else None), (g * x if ey is not None else None)
         # promote 1-D operands to matrices, and g with them, then reduce back
-        x1 = d.reshape(x, (1, x.shape[0])) if x.ndim == 1 else x
-        y1 = d.reshape(y, (y.shape[0], 1)) if y.ndim == 1 else y
         gshape = list(g.shape)
-        if x.ndim == 1:
-            gshape.insert(len(gshape) - (0 if y.ndim == 1 else 1), 1)
-        if y.ndim == 1:
+        if len(xs) == 1:
+            gshape.insert(len(gshape) - (0 if len(ys) == 1 else 1), 1)
+        if len(ys) == 1:
             gshape.append(1)
         g1 = d.reshape(g, tuple(gshape))
         gx = gy = None
         if ex is not None:
+            y1 = d.reshape(y, (ys[0], 1)) if len(ys) == 1 else y
             gx = g1 @ d.swap_last(y1)
-            if x.ndim == 1:
+            if len(xs) == 1:
                 gx = d.reshape(gx, gx.shape[:-2] + gx.shape[-1:])
         if ey is not None:
+            x1 = d.reshape(x, (1, xs[0])) if len(xs) == 1 else x
             gy = d.swap_last(x1) @ g1
-            if y.ndim == 1:
+            if len(ys) == 1:
                 gy = d.reshape(gy, gy.shape[:-1])
         return gx, gy
 

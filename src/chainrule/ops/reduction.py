@@ -70,6 +70,8 @@ class Mean(Primitive):
 
     @staticmethod
     def backward(ctx, g):
+        if ctx.n == 0:  # nothing was averaged: an empty gradient, with no 0/0 on the way
+            return d.expand(d.reshape(g, ctx.kept), ctx.shape)
         return d.expand(d.reshape(g / ctx.n, ctx.kept), ctx.shape)
 
 

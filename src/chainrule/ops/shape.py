@@ -71,9 +71,7 @@ class Transpose(Primitive):
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.dims
-        if d._t(g):
-            return g.transpose(a, b)
-        return np.swapaxes(g, a, b)
+        return d.swap(g, a, b)
 
 
 class T(Transpose):
@@ -124,16 +122,20 @@ class Expand(Primitive):
 # --- functional forms; each result is a view of its input ------------------------------------
 
 
-def _view_of(x: Tensor, out: Tensor) -> Tensor:
-    _share_version(x, out)
+def _view_of(x: Tensor, out: Tensor, view_fn: Any = None) -> Tensor:
+    _share_version(x, out, view_fn=view_fn)
     return out
+
+
+def _reshaper(shape: tuple) -> Any:
+    return lambda a: a.reshape(shape)
 
 
 def reshape(input: Tensor, *shape: Any) -> Tensor:
     s = _infer(shape_arg(shape), input.data.size)
     out = Reshape.apply(input, shape=s, view=False)
     if np.may_share_memory(out.data, input.data):
-        _share_version(input, out)
+        _share_version(input, out, view_fn=_reshaper(s))
     return out
 
 
@@ -141,7 +143,7 @@ def view(input: Tensor, *shape: Any) -> Tensor:
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, np.integer)):
         return input.to(shape[0])  # view(dtype)
     s = _infer(shape_arg(shape), input.data.size)
-    return _view_of(input, Reshape.apply(input, shape=s, view=True))
+    return _view_of(input, Reshape.apply(input, shape=s, view=True), _reshaper(s))
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -159,7 +161,7 @@ def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 def transpose(input: Tensor, dim0: int, dim1: int) -> Tensor:
     n = input.data.ndim
     a, b = norm_dim(dim0, n), norm_dim(dim1, n)
-    return _view_of(input, Transpose.apply(input, a=a, b=b))
+    return _view_of(input, Transpose.apply(input, a=a, b=b), lambda v: d.swap(v, a, b))
 
 
 def t(input: Tensor) -> Tensor:
@@ -167,7 +169,7 @@ def t(input: Tensor) -> Tensor:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input.ndim}D")
     if input.data.ndim < 2:
         return input
-    return _view_of(input, T.apply(input, a=0, b=1))
+    return _view_of(input, T.apply(input, a=0, b=1), lambda v: d.swap(v, 0, 1))
 
 
 def permute(input: Tensor, *dims: Any) -> Tensor:
@@ -179,23 +181,24 @@ def permute(input: Tensor, *dims: Any) -> Tensor:
             f"length of the desired ordering of dimensions i.e. input.dim() = {n} is not equal "
             f"to len(dims) = {len(axes)}"
         )
-    return _view_of(input, Permute.apply(input, axes=axes))
+    return _view_of(input, Permute.apply(input, axes=axes), lambda v: d.permute(v, axes))
 
 
 def squeeze(input: Tensor, dim: Any = None) -> Tensor:
     shape = input.data.shape
     if dim is None:
         s = tuple(x for x in shape if x != 1)
-        return _view_of(input, SqueezeAll.apply(input, shape=s, view=True))
+        return _view_of(input, SqueezeAll.apply(input, shape=s, view=True), _reshaper(s))
     axes = norm_dims(dim, len(shape))
     s = tuple(x for i, x in enumerate(shape) if not (i in axes and x == 1))
-    return _view_of(input, Squeeze.apply(input, shape=s, view=True))
+    return _view_of(input, Squeeze.apply(input, shape=s, view=True), _reshaper(s))
 
 
 def unsqueeze(input: Tensor, dim: int) -> Tensor:
     shape = input.data.shape
     a = norm_dim(dim, len(shape) + 1)
-    return _view_of(input, Unsqueeze.apply(input, shape=shape[:a] + (1,) + shape[a:], view=True))
+    s = shape[:a] + (1,) + shape[a:]
+    return _view_of(input, Unsqueeze.apply(input, shape=s, view=True), _reshaper(s))
 
 
 def expand(input: Tensor, *sizes: Any) -> Tensor:

@@ -1,0 +1,5 @@
+"""`python -m chainrule`: the `chainrule` command."""
+
+from chainrule.cli import main
+
+raise SystemExit(main())
