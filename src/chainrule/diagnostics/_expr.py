@@ -19,6 +19,7 @@ MAX_SIZE = 400  # expression nodes; past this a formula is unreadable, so it is 
 class TooBig(Exception):
     """An expression grew past MAX_SIZE nodes."""
 
+
 class Expr:
     """A node of an expression tree; `op` is num, var, atom, call, gt0, neg or a binary op."""
 
@@ -51,6 +52,8 @@ def add(a: Expr, b: Expr) -> Expr:
         return sub(a, b.args[0])
     if b.op == "num" and b.args[0] < 0 and b.args[1] is None:
         return sub(a, num(-b.args[0]))
+    if render(a) == render(b):  # x + x, as the product rule gives for x * x
+        return mul(num(2), a)
     return Expr("add", a, b)
 
 
@@ -107,7 +110,7 @@ def render(e: Expr, values: Mapping[str, float] | None = None, index: bool = Fal
 def _render(e: Expr, values: Mapping[str, float], index: bool) -> tuple[str, int]:
     op, a = e.op, e.args
     if op == "num" or (op == "var" and a[0] in values):
-        s = a[1] or fmt(a[0]) if op == "num" else fmt(values[a[0]])
+        s = (a[1] or fmt(a[0])) if op == "num" else fmt(values[a[0]])
         return s, 3 if s.startswith("-") else 5
     if op == "var":
         return a[0] + ("_i" if index and a[1] else ""), 5

@@ -102,9 +102,9 @@ def _reduction(fn: str) -> Rule:
         return call(fn, a[0], "" if whole else f", dim={ax[0] if len(ax) == 1 else tuple(ax)}")
 
     def chain(a: list, d: list, v: View) -> Expr:
-        # per element (dz/dx_i) when the reduced tensor has x's shape; else x was broadcast
-        # into it, and its derivative sums over the elements
-        same = v.wrt_shape is None or tuple(v.node.shape) == v.wrt_shape
+        # per element (dz/dx_i) when the reduced tensor has as many elements as x; else x was
+        # broadcast into it, and its derivative sums over the elements
+        same = v.wrt_shape is None or int(np.prod(v.node.shape)) == int(np.prod(v.wrt_shape))
         du = d[0] if same or is_num(d[0], 0) else call("sum", d[0])
         return mul(num(scale(v), f"(1/{v.node.n})"), du) if fn == "mean" else du
 

@@ -79,8 +79,10 @@ class Dot(MatMul):
 
 def matmul(input: Tensor, other: Tensor) -> Tensor:
     """Matrix product with numpy/torch broadcasting rules for 1-D and batched operands."""
-    a = input.data.ndim if isinstance(input, Tensor) else np.ndim(input)
-    b = other.data.ndim if isinstance(other, Tensor) else np.ndim(other)
+    try:
+        a, b = input.data.ndim, other.data.ndim
+    except AttributeError:
+        a, b = np.ndim(input), np.ndim(other)
     if a == 2 and b == 2:
         return Mm.apply(input, other)
     if a == 1 and b == 1:

@@ -36,8 +36,8 @@ class Sum(Primitive):
         ctx.shape = x.shape
         ctx.kept = _kept_shape(x.shape, axes)
         if x.dtype.kind in "biu":
-            return np.sum(x, axis=axes, keepdims=keepdim, dtype=_I64)
-        return np.sum(x, axis=axes, keepdims=keepdim)
+            return x.sum(axis=axes, keepdims=keepdim, dtype=_I64)
+        return x.sum(axis=axes, keepdims=keepdim)  # the method: less wrapping than np.sum
 
     @staticmethod
     def backward(ctx, g):
@@ -62,11 +62,16 @@ class Mean(Primitive):
             )
         ctx.shape = x.shape
         ctx.kept = _kept_shape(x.shape, axes)
-        n = x.size if axes is None else int(np.prod([x.shape[a] for a in axes]))
+        n = x.size
+        if axes is not None:
+            n = 1
+            for a in axes:
+                n *= x.shape[a]
         ctx.n = n
+        total = x.sum(axis=axes, keepdims=keepdim)
         if n == 0:
-            return np.full(np.sum(x, axis=axes, keepdims=keepdim).shape, np.nan, x.dtype)
-        return np.mean(x, axis=axes, keepdims=keepdim)
+            return np.full(total.shape, np.nan, x.dtype)
+        return total / n  # what np.mean computes, without its Python-level wrapping
 
     @staticmethod
     def backward(ctx, g):
