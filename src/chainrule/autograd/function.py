@@ -191,15 +191,20 @@ class Function(metaclass=_FunctionMeta):
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         if not cls._raw:
             return _apply_user(cls, args, kwargs)
+        if not _grad_state.enabled:
+            out = cls.forward(NULL_CTX, *[a.data if isinstance(a, _Tensor) else a for a in args],
+                              **kwargs)
+            if type(out) is tuple:
+                return tuple(_wrap(o, None) for o in out)
+            return _wrap(out, None)
         # one pass over the inputs: unwrap arrays, and find where each gradient would go
         raw = []
         edges = []
         record = False
-        enabled = _grad_state.enabled
         for a in args:
             if isinstance(a, _Tensor):
                 raw.append(a.data)
-                if a._requires_grad and enabled:
+                if a._requires_grad:
                     record = True
                     fn = a.grad_fn
                     edges.append(a if fn is None else fn)

@@ -112,13 +112,6 @@ def _mT(self: Tensor) -> Tensor:
     return shape.transpose(self, -2, -1)
 
 
-def _iop(fn: Any) -> Any:
-    def op(self: Tensor, other: Any) -> Tensor:
-        return fn(self, other)
-
-    return op
-
-
 def _new(fill: Any) -> Any:
     def new(self: Tensor, *size: Any, dtype: Any = None, requires_grad: bool = False,
             **kw: Any) -> Tensor:
@@ -181,8 +174,8 @@ METHODS: dict[str, Any] = {
     "exp_": inplace.exp_, "neg_": inplace.neg_, "sigmoid_": inplace.sigmoid_,
     "tanh_": inplace.tanh_, "sqrt_": inplace.sqrt_, "abs_": inplace.abs_, "log_": inplace.log_,
     "sin_": inplace.sin_, "cos_": inplace.cos_, "pow_": inplace.pow_,
-    "__iadd__": _iop(inplace.add_), "__isub__": _iop(inplace.sub_),
-    "__imul__": _iop(inplace.mul_), "__itruediv__": _iop(inplace.div_),
+    "__iadd__": inplace.add_, "__isub__": inplace.sub_,
+    "__imul__": inplace.mul_, "__itruediv__": inplace.div_,
     "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
     "new_tensor": _new_tensor,
 }

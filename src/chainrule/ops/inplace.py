@@ -31,6 +31,8 @@ _LEAF_ERROR = (
 def mark_modified(t: Tensor) -> None:
     """Bump t's version; a node that saved t's memory as its output will refuse to backward."""
     bump_version(t)
+    if t.grad_fn is None and t._base is None:
+        return
     for owner in (t, t._base):
         fn = owner.grad_fn if owner is not None else None
         if fn is not None and fn._out_saved >= 0 and fn._saved is not None:
@@ -61,9 +63,6 @@ def _write(t: Tensor, res: np.ndarray, opname: str) -> None:
     np.copyto(t.data, res, casting="unsafe")
 
 
-_UFUNCS = {ar.Add: np.add, ar.Sub: np.subtract, ar.Mul: np.multiply}
-
-
 def _writes_directly(dst: np.ndarray, other: Any) -> bool:
     """Whether `dst op= other` can run as one NumPy call with torch's result: same float dtype,
     and other broadcasts to dst's shape without growing it."""
@@ -89,11 +88,7 @@ def apply_inplace(t: Tensor, fn: Any, others: tuple, opname: str, needs_old: boo
     )
     if not record:
         raw = [o.data if isinstance(o, Tensor) else o for o in others]
-        ufunc = _UFUNCS.get(fn)
-        if ufunc is not None and _writes_directly(t.data, raw[0]):
-            ufunc(t.data, raw[0], out=t.data)  # as hand-written NumPy would: no temporary
-        else:
-            _write(t, fn.forward(NULL_CTX, t.data, *raw, **kw), opname)
+        _write(t, fn.forward(NULL_CTX, t.data, *raw, **kw), opname)
         mark_modified(t)
         return t
     if t.grad_fn is None and t._requires_grad:
@@ -194,20 +189,33 @@ class ViewOf(ar.Primitive):
         return z
 
 
-def add_(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    if alpha != 1:
-        other = other * alpha
-    return apply_inplace(t, ar.Add, (other,), "add_", False)
+def _binary_inplace(fn: Any, ufunc: Any, opname: str, needs_old: bool) -> Any:
+    """`t.op_(other)`; with nothing to record and matching dtypes, one NumPy call into t's
+    memory, as hand-written NumPy would do it (the optimiser-update path)."""
+
+    def op(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
+        if alpha != 1:
+            other = other * alpha
+        o = other.data if isinstance(other, Tensor) else other
+        if not (_grad_state.enabled and (t._requires_grad or (
+            isinstance(other, Tensor) and other._requires_grad
+        ))) and _writes_directly(t.data, o):
+            ufunc(t.data, o, out=t.data)
+            mark_modified(t)
+            return t
+        return apply_inplace(t, fn, (other,), opname, needs_old)
+
+    op.__name__ = opname
+    return op
 
 
-def sub_(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    if alpha != 1:
-        other = other * alpha
-    return apply_inplace(t, ar.Sub, (other,), "sub_", False)
+add_ = _binary_inplace(ar.Add, np.add, "add_", False)
+sub_ = _binary_inplace(ar.Sub, np.subtract, "sub_", False)
+_mul_ = _binary_inplace(ar.Mul, np.multiply, "mul_", True)
 
 
 def mul_(t: Tensor, other: Any) -> Tensor:
-    return apply_inplace(t, ar.Mul, (other,), "mul_", True)
+    return _mul_(t, other)
 
 
 def div_(t: Tensor, other: Any) -> Tensor:
