@@ -228,7 +228,7 @@ def _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_grap
                     single = False
                     nr = nrs[i] if nrs else 0
                     shape, dtype = t._shape[nr], t._dtype[nr]
-                if gi.shape != shape or gi.dtype != dtype:
+                if gi.shape != shape or (gi.dtype is not dtype and gi.dtype != dtype):
                     gi = _fit(n, i, shape, dtype, gi)
                 if i and (gi is grads[0] or (i > 1 and any(gi is grads[j] for j in range(i)))):
                     foreign.append(gi)  # one array sent to two inputs: neither may own it

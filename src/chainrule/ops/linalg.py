@@ -42,6 +42,8 @@ class MatMul(Primitive):
         ex, ey = ctx._edges
         xs = x if type(x) is tuple else x.shape
         ys = y if type(y) is tuple else y.shape
+        if len(xs) == 2 and len(ys) == 2:  # the common case, with no reshaping
+            return (g @ y.T if ex is not None else None), (x.T @ g if ey is not None else None)
         if len(xs) == 1 and len(ys) == 1:
             return (g * y if ex is not None else None), (g * x if ey is not None else None)
         # promote 1-D operands to matrices, and g with them, then reduce back
