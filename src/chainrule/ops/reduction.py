@@ -122,8 +122,7 @@ class MaxDim(Primitive):
     """values, indices = max(x, dim);  the gradient goes to the returned index only (as torch)"""
 
     node_name = "MaxBackward0"
-    _arg = staticmethod(np.argmax)
-    _val = staticmethod(np.max)
+    _arg, _val = "argmax", "max"
 
     @classmethod
     def forward(cls, ctx, x, axis, keepdim):
@@ -133,12 +132,12 @@ class MaxDim(Primitive):
         if x.shape[axis] == 0:
             raise IndexError(f"max(): Expected reduction dim {axis} to have non-zero size.")
         # argmax/argmin return the first NaN's index, so NaN wins as in torch
-        idx = cls._arg(x, axis=axis, keepdims=True)
-        values = cls._val(x, axis=axis, keepdims=True)  # equals x at idx, NaN included
+        idx = getattr(x, cls._arg)(axis=axis, keepdims=True)
+        values = getattr(x, cls._val)(axis=axis, keepdims=True)  # x at idx, NaN included
         ctx.axis, ctx.shape, ctx.idx = axis, x.shape, idx
         if not keepdim:
-            values = np.squeeze(values, axis)
-            idx = np.squeeze(idx, axis)
+            values = values.squeeze(axis)
+            idx = idx.squeeze(axis)
         return values, idx.astype(_I64, copy=False)
 
     @staticmethod
@@ -156,8 +155,7 @@ class MaxDim(Primitive):
 
 class MinDim(MaxDim):
     node_name = "MinBackward0"
-    _arg = staticmethod(np.argmin)
-    _val = staticmethod(np.min)
+    _arg, _val = "argmin", "min"
 
 
 # --- functional forms -------------------------------------------------------------------------
