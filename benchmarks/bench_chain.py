@@ -128,17 +128,25 @@ def main(argv: list[str] | None = None) -> int:
         base = timings["numpy"]
         payload = {
             "benchmark": "chain",
-            "workload": {"ops": N_OPS, "shape": list(SHAPE), "dtype": "float32",
-                         "mix": ["mul", "add", "tanh", "sin"]},
+            "workload": {
+                "ops": N_OPS,
+                "shape": list(SHAPE),
+                "dtype": "float32",
+                "mix": ["mul", "add", "tanh", "sin"],
+            },
             "unit": "us_per_op",
             "env": env,
             "settings": settings,
-            "results": {k: common.timing_json(t, scale, "us_per_op", base)
-                        for k, t in timings.items()},
+            "results": {
+                k: common.timing_json(t, scale, "us_per_op", base) for k, t in timings.items()
+            },
             "torch_note": torch_note,
             "chainrule_over_torch": (c.min / timings["torch"].min) if torch is not None else None,
-            "target": {"chainrule_us_per_op_max": TARGET_US_PER_OP, "value": c_us,
-                       "met": c_us <= TARGET_US_PER_OP},
+            "target": {
+                "chainrule_us_per_op_max": TARGET_US_PER_OP,
+                "value": c_us,
+                "met": c_us <= TARGET_US_PER_OP,
+            },
         }
         common.write_json(args.json, payload)
 

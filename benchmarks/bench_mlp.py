@@ -156,7 +156,8 @@ def run_case(key: str, torch: Any, settings: dict, args: Any) -> tuple[dict, boo
     problems = {}
     for lib, loss_fn, label in [(chainrule, cross_entropy, "chainrule")] + (
         [(torch, cross_entropy, "torch"), (torch, torch_f_cross_entropy, "torch F.ce")]
-        if torch is not None else []
+        if torch is not None
+        else []
     ):
         msg = check(lib, arrays, x, y, loss_fn)
         if msg is not None:
@@ -191,8 +192,10 @@ def run_case(key: str, torch: Any, settings: dict, args: Any) -> tuple[dict, boo
     if torch is not None:
         over_torch = c.min / timings["torch"].min
         print(f"chainrule / torch (same code): {over_torch:.2f}x")
-    print(f"target: chainrule <= {case['target']:g}x numpy: "
-          f"{common.verdict(ratio, case['target'])} ({ratio:.2f}x)")
+    print(
+        f"target: chainrule <= {case['target']:g}x numpy: "
+        f"{common.verdict(ratio, case['target'])} ({ratio:.3f}x)"
+    )
 
     if args.profile:
         common.profile(lambda: train_step(chainrule, c_params, cx, cy), 2.0, args.profile)
@@ -206,11 +209,13 @@ def run_case(key: str, torch: Any, settings: dict, args: Any) -> tuple[dict, boo
         "dtype": "float32",
         "unit": json_unit,
         "check": "ok",
-        "results": {k: common.timing_json(t, scale, json_unit, base)
-                    for k, t in timings.items()},
+        "results": {k: common.timing_json(t, scale, json_unit, base) for k, t in timings.items()},
         "chainrule_over_torch": over_torch,
-        "target": {"chainrule_over_numpy_max": case["target"], "value": ratio,
-                   "met": ratio <= case["target"]},
+        "target": {
+            "chainrule_over_numpy_max": case["target"],
+            "value": ratio,
+            "met": ratio <= case["target"],
+        },
     }
     return result, True
 
@@ -229,14 +234,23 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     ok = True
-    for key in (["b", "c"] if args.case == "all" else [args.case]):
+    for key in ["b", "c"] if args.case == "all" else [args.case]:
         res, good = run_case(key, torch, settings, args)
         results.append(res)
         ok = ok and good
 
     if args.json:
-        common.write_json(args.json, {"benchmark": "mlp", "env": env, "settings": settings,
-                                      "lr": LR, "torch_note": torch_note, "cases": results})
+        common.write_json(
+            args.json,
+            {
+                "benchmark": "mlp",
+                "env": env,
+                "settings": settings,
+                "lr": LR,
+                "torch_note": torch_note,
+                "cases": results,
+            },
+        )
     return 0 if ok else 1
 
 

@@ -154,10 +154,20 @@ def _git_revision() -> str | None:
 
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        rev = subprocess.run(["git", "-C", root, "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", root, "status", "--porcelain", "--", "src"],
-                               capture_output=True, text=True, timeout=10, check=True).stdout
+        rev = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--", "src"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return None
     return rev + ("+dirty" if dirty.strip() else "")
@@ -270,8 +280,7 @@ def table(
     lines = [f"{'impl':<{w}}  {'min ' + unit:>14}  {'median ' + unit:>14}  {'x numpy':>8}"]
     for t, name in zip(timings.values(), names):
         lines.append(
-            f"{name:<{w}}  {t.min * scale:>14.3f}  {t.median * scale:>14.3f}  "
-            f"{t.min / base:>8.2f}"
+            f"{name:<{w}}  {t.min * scale:>14.3f}  {t.median * scale:>14.3f}  {t.min / base:>8.2f}"
         )
     return "\n".join(lines)
 
