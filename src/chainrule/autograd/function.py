@@ -200,14 +200,19 @@ class Function(metaclass=_FunctionMeta):
         # one pass over the inputs: unwrap arrays, and find where each gradient would go
         raw = []
         edges = []
-        record = False
+        record = later_output = False
         for a in args:
             if isinstance(a, _Tensor):
                 raw.append(a.data)
                 if a._requires_grad:
                     record = True
                     fn = a.grad_fn
-                    edges.append(a if fn is None else fn)
+                    if fn is None:
+                        edges.append(a)
+                    else:
+                        edges.append(fn)
+                        if a._output_nr:
+                            later_output = True
                 else:
                     edges.append(None)
             else:
@@ -221,10 +226,8 @@ class Function(metaclass=_FunctionMeta):
         ctx = cls._backward_cls()
         ctx._saved = None
         ctx._edges = tuple(edges)
-        for a in args:
-            if isinstance(a, _Tensor) and a._output_nr and a._requires_grad:
-                _set_edge_nrs(ctx, args)
-                break
+        if later_output:
+            _set_edge_nrs(ctx, args)
         out = cls.forward(ctx, *raw, **kwargs)
         if type(out) is tuple:
             return _wrap_many(ctx, out, args, raw)

@@ -189,7 +189,11 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
     dt = _dtype.to_np(dtype) if dtype is not None else (
         _dtype.DEFAULT_FLOAT if floaty else _dtype.DEFAULT_INT
     )
+    if not floaty:
+        arr = np.arange(vals[0], vals[1], vals[2], dtype=dt)
+        return _leaf(arr, requires_grad)
     n = max(0, int(np.ceil((vals[1] - vals[0]) / vals[2])))
+    # torch computes start + i * step in double precision, then casts
     arr = (vals[0] + np.arange(n, dtype=np.float64) * vals[2]).astype(dt)
     return _leaf(arr, requires_grad)
 
