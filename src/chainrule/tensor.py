@@ -157,6 +157,7 @@ class Tensor:
             return
         if fn._retain is None:
             fn._retain = {}
+            fn._hooked = True
         fn._retain[self._output_nr] = weakref.ref(self)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
@@ -172,6 +173,7 @@ class Tensor:
         else:
             if fn._tensor_hooks is None:
                 fn._tensor_hooks = {}
+                fn._hooked = True
             hooks = fn._tensor_hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)

@@ -180,7 +180,7 @@ def _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_grap
         if isinstance(n, Tensor):
             _deliver_leaf(n, g, capture, got, foreign_ids, create_graph, accumulate, needed)
             continue
-        if n._tensor_hooks is not None or n._retain is not None:
+        if n._hooked:
             g = _tensor_hooks(n, g, create_graph, foreign, foreign_ids)
         if capture and n in capture:
             _capture(n, g, capture[n], got, inputs, accumulate, create_graph)
@@ -195,17 +195,12 @@ def _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_grap
             continue
         if n._released:
             raise RuntimeError(_released_message(n))
-        if n._n_out == 1 and n._raw:
+        if n._fast:
             grads = n._forward_cls.backward(n, g)
             if type(grads) is not tuple:
                 grads = (grads,)
         else:
             grads = _call(n, g)
-        if len(grads) != len(edges):
-            raise RuntimeError(
-                f"function {type(n).__name__} returned an incorrect number of gradients "
-                f"(expected {len(edges)}, got {len(grads)})"
-            )
         if not retain and n._saved is not None:
             n._saved = None
             n._saved_src = ()
@@ -249,7 +244,13 @@ def _call(n: Node, g: Any) -> tuple:
         grads = n._forward_cls.backward(n, g)
     else:
         grads = n._forward_cls.backward(n, *_materialize(n, g))
-    return grads if type(grads) is tuple else (grads,)
+    grads = grads if type(grads) is tuple else (grads,)
+    if len(grads) != len(n._edges):
+        raise RuntimeError(
+            f"function {type(n).__name__} returned an incorrect number of gradients "
+            f"(expected {len(n._edges)}, got {len(grads)})"
+        )
+    return grads
 
 
 def _materialize(n: Node, g: list) -> list:

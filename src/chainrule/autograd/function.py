@@ -66,6 +66,8 @@ class Node:
     _out_dirty = 0  # version of the output's memory after an in-place change, if any
     _released = False
     _n_out = 1
+    _fast = True  # one output and array formulas: the engine's short path (set per class)
+    _hooked = False  # some output tensor has hooks or retain_grad
     _tensor_hooks = None  # {output_nr: [hook]} for hooks on the non-leaf outputs
     _retain = None  # {output_nr: weakref to tensor} for retain_grad()
 
@@ -166,7 +168,9 @@ class _FunctionMeta(type):
         super().__init__(name, bases, ns)
         node_name = ns.get("node_name") or f"{name}Backward"
         raw = ns.get("_raw", getattr(cls, "_raw", False))
-        cls._backward_cls = type(node_name, (Node,), {"_forward_cls": cls, "_raw": raw})
+        cls._backward_cls = type(
+            node_name, (Node,), {"_forward_cls": cls, "_raw": raw, "_fast": raw}
+        )
 
 
 class Function(metaclass=_FunctionMeta):
@@ -272,6 +276,9 @@ def _resolve_saved(ctx: Node, saved: tuple, args: tuple, raw: list, out: Any) ->
     is held as a bare array, since holding the output Tensor would make a reference cycle
     tensor -> node -> tensor.
     """
+    if len(saved) == 1 and saved[0] is out:  # exp, tanh, sigmoid, relu...: the output only
+        ctx._out_saved = 0
+        return
     src = []
     versions = None
     for k, s in enumerate(saved):
@@ -309,6 +316,7 @@ def _wrap_many(ctx: Node, outs: tuple, args: tuple, raw: list) -> tuple:
     """Multi-output forward: every output shares the node; non-float outputs do not require grad."""
     arrs = [o if o.__class__ is _ndarray else np.asarray(o) for o in outs]
     ctx._n_out = len(arrs)
+    ctx._fast = False
     ctx._shape = tuple(a.shape for a in arrs)
     ctx._dtype = tuple(a.dtype for a in arrs)
     if ctx._saved is not None:
