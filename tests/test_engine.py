@@ -21,18 +21,6 @@ import pytest
 import chainrule
 
 
-@pytest.fixture(params=["chainrule", "torch"])
-def lib(request):
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return chainrule
-
-
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def vals(t) -> np.ndarray:
     return np.asarray(t.detach().numpy(), dtype=np.float64)
 

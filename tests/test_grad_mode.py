@@ -11,15 +11,6 @@ import threading
 
 import pytest
 
-import chainrule
-
-
-@pytest.fixture(params=["chainrule", "torch"])
-def lib(request):
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return chainrule
-
 
 @pytest.fixture(autouse=True)
 def _grad_mode_restored(lib):

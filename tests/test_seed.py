@@ -58,13 +58,6 @@ print(x.grad)
 """
 
 
-@pytest.fixture(params=["chainrule", "torch"])
-def lib(request):
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return chainrule
-
-
 def run_as_torch(source: str, module) -> tuple[str, dict]:
     """Execute `source` with `import torch` resolving to `module`; return stdout and globals."""
     real_import = __import__

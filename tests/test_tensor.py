@@ -15,18 +15,6 @@ import pytest
 import chainrule
 
 
-@pytest.fixture(params=["chainrule", "torch"])
-def lib(request):
-    if request.param == "torch":
-        return pytest.importorskip("torch")
-    return chainrule
-
-
-@pytest.fixture
-def torch():
-    return pytest.importorskip("torch")
-
-
 def dtype_name(d) -> str:
     """'float32' from chainrule.float32 or torch.float32."""
     return repr(d).rsplit(".", 1)[1]
