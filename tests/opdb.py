@@ -420,6 +420,25 @@ OPS: list[OpInfo] = [
     # float64 -> float32 rounds each value: finite differences in float64 would be noise
     OpInfo("to_float32", lambda m, x: x.to(m.float32), UNARY[:3], gradcheck=False),
     OpInfo("float", lambda m, x: x.float(), UNARY[:3], gradcheck=False),
+    # --- nn.functional: log_softmax and nll_loss are primitives, cross_entropy composes them ----
+    OpInfo("log_softmax", lambda m, x: m.nn.functional.log_softmax(x, -1), (((3, 4),), ((5,),))),
+    OpInfo("log_softmax_dim0", lambda m, x: m.nn.functional.log_softmax(x, 0), (((3, 4),),)),
+    OpInfo("softmax", lambda m, x: m.nn.functional.softmax(x, 1), (((2, 5),), ((1, 3),))),
+    OpInfo(
+        "cross_entropy",
+        lambda m, x: m.nn.functional.cross_entropy(x, m.tensor([2, 0, 3])),
+        (((3, 4),),),
+    ),
+    OpInfo(
+        "cross_entropy_sum",
+        lambda m, x: m.nn.functional.cross_entropy(x, m.tensor([1, 1]), reduction="sum"),
+        (((2, 3),),),
+    ),
+    OpInfo(
+        "nll_loss_none",
+        lambda m, x: m.nn.functional.nll_loss(x, m.tensor([0, 2, 2]), reduction="none"),
+        (((3, 3),),),
+    ),
     # --- small composites: several primitives and a shared input ---------------------------------
     OpInfo(
         "composite_mlp",

@@ -1,0 +1,3 @@
+"""torch.nn: for now the functional interface (`chainrule.nn.functional`)."""
+
+from chainrule.nn import functional
