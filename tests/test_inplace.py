@@ -383,3 +383,23 @@ def test_setitem_float_into_int_tensor_truncates(lib):
     t = lib.tensor([1, 2])
     t[0] = 1.5
     assert t.tolist() == [1, 2]
+
+
+def test_views_are_rederived_after_an_inplace_change_through_another_view(torch):
+    """A view taken before an in-place change to an overlapping view (or its base) follows the
+    base's new history, as torch regenerates it; gradients would be silently wrong otherwise."""
+
+    def run(L):
+        x = L.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=L.float64, requires_grad=True)
+        w = L.tensor(3.0, dtype=L.float64, requires_grad=True)
+        y = x * 1
+        row, col = y[0], y[:, 0]
+        row.mul_(2)  # changes y[0, 0], which col also sees
+        z = L.zeros(3, dtype=L.float64)
+        tail = z[1:]
+        z[1] = w  # z, which needed no grad, now depends on w; tail is an older view of it
+        (col.sum() + (tail * tail).sum() + y.sum()).backward()
+        return vals(x.grad), vals(w.grad), vals(col)
+
+    for ours, theirs in zip(run(chainrule), run(torch)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12)

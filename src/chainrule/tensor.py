@@ -69,6 +69,7 @@ class Tensor:
     _base = None  # the tensor this one is a view of
     _hooks = None  # hooks of a leaf
     _view_fn = None  # for a view: array -> the view's region of its base (arrays or Tensors)
+    _view_version = 0  # for a view: the memory's version its grad_fn describes
     __array_ufunc__ = None  # make `ndarray op Tensor` call our reflected operators
     __hash__ = object.__hash__
 
@@ -330,6 +331,7 @@ def _share_version(src: Tensor, view: Tensor, as_view: bool = True,
         src._vc = [0]
     view._vc = src._vc
     if as_view:
+        view._view_version = src._vc[0]
         if src._base is None:
             view._base = src
             view._view_fn = view_fn

@@ -207,6 +207,8 @@ class Function(metaclass=_FunctionMeta):
         record = later_output = False
         for a in args:
             if isinstance(a, _Tensor):
+                if a._base is not None and a._vc[0] != a._view_version:
+                    _refresh_view(a)
                 raw.append(a.data)
                 if a._requires_grad:
                     record = True
@@ -263,6 +265,21 @@ def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
 class _UserCtx:
     def save_for_backward(self, *items: Any) -> None:
         self.saved_tensors = items
+
+
+def _refresh_view(v: Any) -> None:
+    """A view whose memory changed in place through another view or its base since its grad_fn
+    was recorded: re-derive it from the base's present history, as torch does."""
+    base = v._base
+    v._view_version = v._vc[0]
+    if v._view_fn is None or not (base._requires_grad and _grad_state.enabled):
+        return
+    from chainrule.ops.inplace import ViewOf
+
+    fresh = ViewOf.apply(base, view_fn=v._view_fn)
+    v.grad_fn = fresh.grad_fn
+    v._requires_grad = True
+    v._output_nr = 0
 
 
 def _set_edge_nrs(ctx: Node, args: tuple) -> None:

@@ -115,6 +115,7 @@ def apply_inplace(t: Tensor, fn: Any, others: tuple, opname: str, needs_old: boo
     mark_modified(base)
     _rebase(base, new_base)
     _rebase(t, ViewOf.apply(base, view_fn=view_fn))
+    t._view_version = t._vc[0]
     return t
 
 
