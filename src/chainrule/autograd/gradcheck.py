@@ -112,8 +112,9 @@ def gradcheck(
                 r, c = np.unravel_index(np.nanargmax(err), err.shape)
                 msg = (
                     f"Jacobian mismatch for output {k} with respect to input {i}: worst at "
-                    f"output element {r}, input element {c}: analytical {a[r, c]!r} vs "
-                    f"numerical {num[r, c]!r} ({int(bad.sum())} of {bad.size} entries differ; "
+                    f"output element {r}, input element {c}: analytical {float(a[r, c]):.6g} "
+                    f"vs numerical {float(num[r, c]):.6g} ({int(bad.sum())} of {bad.size} "
+                    "entries differ; "
                     f"atol={atol}, rtol={rtol})"
                 )
                 if raise_exception:
