@@ -11,15 +11,19 @@ from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
 
 
-class WrongSquare(Primitive):
-    """out = x**2 with a wrong derivative (3x instead of 2x) at element index 1 and beyond."""
-
-    node_name = "WrongSquareBackward0"
+class _Square(Primitive):
+    """out = x**2; the subclasses below get its derivative wrong in two ways."""
 
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
         return x * x
+
+
+class WrongSquare(_Square):
+    """A wrong derivative (3x instead of 2x) at element index 1 and beyond."""
+
+    node_name = "WrongSquareBackward0"
 
     @staticmethod
     def backward(ctx, g):
@@ -29,16 +33,11 @@ class WrongSquare(Primitive):
         return g * x * d.const(x, factor)
 
 
-class FirstOrderOnlySquare(Primitive):
-    """out = x**2 whose derivative 2x is computed from the data as a constant: right at first
-    order, but its own derivative (the second derivative, 2) comes out as 0."""
+class FirstOrderOnlySquare(_Square):
+    """A derivative 2x computed from the data as a constant: right at first order, but its own
+    derivative (the second derivative, 2) comes out as 0."""
 
     node_name = "FirstOrderOnlySquareBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
 
     @staticmethod
     def backward(ctx, g):

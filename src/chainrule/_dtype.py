@@ -39,7 +39,6 @@ ALL = (bool_, uint8, int8, int16, int32, int64, float16, float32, float64)
 _FROM_NP = {d.np: d for d in ALL}
 DEFAULT_FLOAT = np.dtype(np.float32)
 DEFAULT_INT = np.dtype(np.int64)
-_F32 = DEFAULT_FLOAT
 _SUPPORTED = ", ".join(d.name for d in ALL)
 
 
@@ -105,8 +104,3 @@ def result_type(x: object, y: object) -> np.dtype:
         elif key == best[:2] and d != best[2]:
             best = (key[0], key[1], np.promote_types(d, best[2]))
     return best[2]
-
-
-def float_type(d: np.dtype) -> np.dtype:
-    """The dtype a floating-point op (exp, division, mean...) returns for input dtype `d`."""
-    return d if d.kind == "f" else _F32

@@ -10,6 +10,7 @@ from chainrule import _dtype
 from chainrule.autograd.function import _wrap
 from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
+from chainrule.ops import functional as F
 from chainrule.ops import inplace, reduction, shape
 from chainrule.ops.indexing import getitem
 from chainrule.ops.linalg import matmul
@@ -50,13 +51,12 @@ def _caster(dt: _dtype.dtype) -> Any:
     return cast
 
 
-def _binary(fn: Any, swap: bool = False) -> Any:
-    if swap:
-        def op(self: Tensor, other: Any) -> Tensor:
-            return fn(other, self)
-    else:
-        def op(self: Tensor, other: Any) -> Tensor:
-            return fn(self, other)
+def _binary(fn: Any) -> Any:
+    """A dunder bound straight to a primitive's apply: no keyword handling on this hot path."""
+
+    def op(self: Tensor, other: Any) -> Tensor:
+        return fn(self, other)
+
     return op
 
 
@@ -68,34 +68,12 @@ def _rdiv(self: Tensor, other: Any) -> Tensor:
     return ar.Mul.apply(ar.Reciprocal.apply(self), other)
 
 
-def _pow(self: Tensor, exponent: Any) -> Tensor:
-    return ar.pow(self, exponent)
-
-
 def _rpow(self: Tensor, base: Any) -> Tensor:
     return ar.RPow.apply(self, c=base)
 
 
 def _rmatmul(self: Tensor, other: Any) -> Tensor:
     return matmul(other, self)
-
-
-def _add(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    return Add(self, other if alpha == 1 else other * alpha)
-
-
-def _sub(self: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-    return Sub(self, other if alpha == 1 else other * alpha)
-
-
-def _unary(cls: Any) -> Any:
-    apply = cls.apply
-
-    def op(self: Tensor) -> Tensor:
-        return apply(self)
-
-    op.__doc__ = cls.__doc__
-    return op
 
 
 def _T(self: Tensor) -> Tensor:
@@ -130,29 +108,27 @@ def _new_tensor(self: Tensor, data: Any, dtype: Any = None, requires_grad: bool 
 
 
 METHODS: dict[str, Any] = {
-    "__add__": _binary(Add), "__radd__": _binary(Add), "add": _add,
-    "__sub__": _binary(Sub), "__rsub__": _rsub, "sub": _sub,
-    "__mul__": _binary(Mul), "__rmul__": _binary(Mul), "mul": _binary(Mul),
-    "__truediv__": _binary(Div), "__rtruediv__": _rdiv, "div": _binary(Div),
-    "__pow__": _pow, "__rpow__": _rpow, "pow": _pow,
-    "__matmul__": _binary(matmul), "__rmatmul__": _rmatmul, "matmul": _binary(matmul),
-    "mm": _binary(matmul), "mv": _binary(matmul), "dot": _binary(matmul),
-    "__neg__": _unary(ar.Neg), "neg": _unary(ar.Neg), "__pos__": lambda self: self,
-    "__abs__": _unary(ew.Abs), "abs": _unary(ew.Abs),
-    "exp": _unary(ew.Exp), "log": _unary(ew.Log), "sqrt": _unary(ew.Sqrt),
-    "sin": _unary(ew.Sin), "cos": _unary(ew.Cos), "tanh": _unary(ew.Tanh),
-    "sigmoid": _unary(ew.Sigmoid), "relu": _unary(ew.Relu),
-    "clamp": ew.clamp, "clip": ew.clamp,
-    "maximum": _binary(ar.Maximum.apply), "minimum": _binary(ar.Minimum.apply),
+    "__add__": _binary(Add), "__radd__": _binary(Add), "add": F.add,
+    "__sub__": _binary(Sub), "__rsub__": _rsub, "sub": F.sub,
+    "__mul__": _binary(Mul), "__rmul__": _binary(Mul), "mul": F.mul,
+    "__truediv__": _binary(Div), "__rtruediv__": _rdiv, "div": F.div,
+    "__pow__": ar.pow, "__rpow__": _rpow, "pow": ar.pow,
+    "__matmul__": matmul, "__rmatmul__": _rmatmul, "matmul": matmul,
+    "mm": matmul, "mv": matmul, "dot": matmul,
+    "__neg__": F.neg, "neg": F.neg, "__pos__": lambda self: self,
+    "__abs__": F.abs, "abs": F.abs,
+    "exp": F.exp, "log": F.log, "sqrt": F.sqrt, "sin": F.sin, "cos": F.cos, "tanh": F.tanh,
+    "sigmoid": F.sigmoid, "relu": F.relu,
+    "clamp": F.clamp, "clip": F.clamp, "maximum": F.maximum, "minimum": F.minimum,
     "where": lambda self, condition, other: ar.where(condition, self, other),
-    "clone": lambda self, memory_format=None: ew.Clone.apply(self),
+    "clone": F.clone,
     "__lt__": ar.lt, "__le__": ar.le, "__gt__": ar.gt, "__ge__": ar.ge,
     "__eq__": ar.eq, "__ne__": ar.ne,
     "lt": ar.lt, "le": ar.le, "gt": ar.gt, "ge": ar.ge, "eq": ar.eq, "ne": ar.ne,
     "__and__": ar.bitwise_and, "__or__": ar.bitwise_or, "__xor__": ar.bitwise_xor,
     "__invert__": lambda self: _wrap(np.logical_not(self.data) if self.data.dtype.kind == "b"
                                      else np.invert(self.data), None),
-    "logical_not": lambda self: _wrap(np.logical_not(self.data), None),
+    "logical_not": F.logical_not,
     "sum": reduction.sum, "mean": reduction.mean, "max": reduction.max, "min": reduction.min,
     "reshape": shape.reshape, "view": shape.view, "flatten": shape.flatten,
     "transpose": shape.transpose, "swapaxes": shape.transpose, "t": shape.t,

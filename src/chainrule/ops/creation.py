@@ -214,9 +214,6 @@ def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool 
 
 # --- random numbers: NumPy's PCG64, seeded by manual_seed (streams differ from torch's) -------
 
-_rng = np.random.default_rng()
-
-
 class Generator:
     """A random-number generator object, as torch.Generator (manual_seed, initial_seed)."""
 
@@ -235,14 +232,10 @@ class Generator:
 
 def manual_seed(seed: int) -> Generator:
     """Seed the global generator; returns it as torch does."""
-    global _rng
-    _default.manual_seed(seed)
-    _rng = _default.rng
-    return _default
+    return _default.manual_seed(seed)
 
 
 _default = Generator()
-_rng = _default.rng
 
 
 def _gen(generator: Generator | None) -> np.random.Generator:

@@ -14,7 +14,6 @@ from chainrule.tensor import Tensor
 _I64 = np.dtype(np.int64)
 
 # torch.return_types.max / min
-ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 max_result = namedtuple("max", ["values", "indices"])
 min_result = namedtuple("min", ["values", "indices"])
 
