@@ -126,7 +126,7 @@ def second_derivatives(m: Any, op: OpInfo, arrays: list, seed: int) -> tuple[lis
 def sample_params(ops: list[OpInfo] | None = None) -> list[Any]:
     return [
         pytest.param(op, i, shapes, id=f"{op.name}-{shape_id(shapes)}")
-        for op, i, shapes in samples(ops)
+        for op, i, shapes in samples(OPS if ops is None else ops)
     ]
 
 

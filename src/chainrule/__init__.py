@@ -3,7 +3,7 @@
 `import chainrule as torch` runs gradient code written for torch.
 """
 
-from chainrule import autograd, nn
+from chainrule import autograd, linalg, nn
 from chainrule._dtype import bool_ as bool  # noqa: A001 - torch.bool
 from chainrule._dtype import (
     dtype,
@@ -26,6 +26,8 @@ from chainrule.autograd.grad_mode import (
     set_grad_enabled,
 )
 from chainrule.ops import _methods
+from chainrule.ops.contract import *  # noqa: F403 - each family lists its torch names in __all__
+from chainrule.ops.conv import *  # noqa: F403
 from chainrule.ops.creation import (
     Generator,
     arange,
@@ -48,6 +50,7 @@ from chainrule.ops.creation import (
     zeros,
     zeros_like,
 )
+from chainrule.ops.decomp import *  # noqa: F403
 from chainrule.ops.functional import (
     abs,
     add,
@@ -103,6 +106,14 @@ from chainrule.ops.functional import (
     unsqueeze,
     where,
 )
+from chainrule.ops.joining import *  # noqa: F403
+from chainrule.ops.layout import *  # noqa: F403
+from chainrule.ops.pool import *  # noqa: F403
+from chainrule.ops.scan import *  # noqa: F403
+from chainrule.ops.scatter import *  # noqa: F403
+from chainrule.ops.sorting import *  # noqa: F403
+from chainrule.ops.special import *  # noqa: F403
+from chainrule.ops.statistics import *  # noqa: F403
 from chainrule.tensor import Size, Tensor
 
 _methods.install()

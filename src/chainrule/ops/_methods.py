@@ -9,12 +9,31 @@ import numpy as np
 from chainrule import _dtype
 from chainrule.autograd.function import _wrap
 from chainrule.ops import arithmetic as ar
+from chainrule.ops import (
+    contract,
+    conv,
+    decomp,
+    inplace,
+    joining,
+    layout,
+    pool,
+    reduction,
+    scan,
+    scatter,
+    shape,
+    sorting,
+    special,
+    statistics,
+)
 from chainrule.ops import elementwise as ew
 from chainrule.ops import functional as F
-from chainrule.ops import inplace, reduction, shape
 from chainrule.ops.indexing import getitem
 from chainrule.ops.linalg import matmul
 from chainrule.tensor import Tensor
+
+FAMILIES = (
+    special, statistics, sorting, scan, joining, layout, scatter, contract, decomp, conv, pool
+)
 
 Add, Sub, Mul, Div = ar.Add.apply, ar.Sub.apply, ar.Mul.apply, ar.Div.apply
 
@@ -155,6 +174,11 @@ METHODS: dict[str, Any] = {
     "new_zeros": _new("zeros"), "new_ones": _new("ones"), "new_empty": _new("empty"),
     "new_tensor": _new_tensor,
 }
+
+
+# each op family contributes its methods (added after the foundation's, so a family may refine one)
+for _family in FAMILIES:
+    METHODS.update(_family.METHODS)
 
 
 def install() -> None:

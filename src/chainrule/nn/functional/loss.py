@@ -1,8 +1,7 @@
-"""torch.nn.functional: activations and losses built on the primitives.
+"""torch.nn.functional: losses.
 
-log_softmax and nll_loss are primitives of their own -- log_softmax for numerical stability (it
-never exponentiates a positive number) and both for speed: cross-entropy is two nodes instead
-of the eight that the composite `x - logsumexp(x)` then indexing would record.
+nll_loss is a primitive: cross-entropy is two nodes (log_softmax, nll_loss) instead of the
+eight that the composite `x - logsumexp(x)` then indexing would record.
 """
 
 from __future__ import annotations
@@ -11,37 +10,14 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.nn.functional.activation import log_softmax
 from chainrule.ops import _dual as d
-from chainrule.ops._util import Primitive, norm_dim
-from chainrule.ops.functional import relu, sigmoid, tanh  # noqa: F401 - torch.nn.functional names
+from chainrule.ops._util import Primitive
 from chainrule.tensor import Tensor
 
+__all__ = ["nll_loss", "cross_entropy"]
+
 _REDUCTIONS = ("none", "mean", "sum")
-
-
-def _sum_keep(g: Any, axis: int) -> Any:
-    return g.sum(dim=axis, keepdim=True) if d._t(g) else g.sum(axis=axis, keepdims=True)
-
-
-class LogSoftmax(Primitive):
-    """out = x - log(sum(exp(x), dim));  dx = g - exp(out) * sum(g, dim) (saved output)"""
-
-    node_name = "LogSoftmaxBackward0"
-
-    @staticmethod
-    def forward(ctx, x, axis):
-        if x.dtype.kind != "f":
-            x = x.astype(np.float32)
-        z = x - x.max(axis=axis, keepdims=True)  # shift: exp never overflows
-        out = z - np.log(np.exp(z).sum(axis=axis, keepdims=True))
-        ctx.save_for_backward(out)
-        ctx.axis = axis
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        (out,) = ctx.saved_tensors
-        return g - d.exp(out) * _sum_keep(g, ctx.axis)
 
 
 class NllLoss(Primitive):
@@ -89,20 +65,6 @@ def _not_yet(**given: Any) -> None:
                 f"{name}= arrives with the operator-surface work (issue 3); chainrule's "
                 "cross_entropy/nll_loss take class-index targets and a reduction for now"
             )
-
-
-def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """log(softmax(input)) along dim, computed stably."""
-    if dim is None:
-        raise TypeError("log_softmax() requires dim (torch's implicit choice is deprecated)")
-    if dtype is not None:
-        input = input.to(dtype)
-    return LogSoftmax.apply(input, axis=norm_dim(dim, input.data.ndim))
-
-
-def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
-    """exp(input) / sum(exp(input)) along dim, computed stably."""
-    return log_softmax(input, dim, dtype).exp()
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Any = None, size_average: Any = None,
