@@ -109,6 +109,7 @@ from chainrule.ops.functional import (
 from chainrule.ops.joining import *  # noqa: F403
 from chainrule.ops.layout import *  # noqa: F403
 from chainrule.ops.pool import *  # noqa: F403
+from chainrule.ops.resample import *  # noqa: F403
 from chainrule.ops.scan import *  # noqa: F403
 from chainrule.ops.scatter import *  # noqa: F403
 from chainrule.ops.sorting import *  # noqa: F403

@@ -18,6 +18,7 @@ from chainrule.ops import (
     layout,
     pool,
     reduction,
+    resample,
     scan,
     scatter,
     shape,
@@ -32,8 +33,9 @@ from chainrule.ops.linalg import matmul
 from chainrule.tensor import Tensor
 
 FAMILIES = (
-    special, statistics, sorting, scan, joining, layout, scatter, contract, decomp, conv, pool
-)
+    special, statistics, sorting, scan, joining, layout, scatter, contract, decomp, conv, pool,
+    resample,
+)  # fmt: skip
 
 Add, Sub, Mul, Div = ar.Add.apply, ar.Sub.apply, ar.Mul.apply, ar.Div.apply
 

@@ -3,5 +3,7 @@ primitives (one submodule per family)."""
 
 from chainrule.nn.functional.activation import *  # noqa: F403
 from chainrule.nn.functional.conv import *  # noqa: F403
+from chainrule.nn.functional.linear import *  # noqa: F403
 from chainrule.nn.functional.loss import *  # noqa: F403
 from chainrule.nn.functional.norm import *  # noqa: F403
+from chainrule.nn.functional.vision import *  # noqa: F403

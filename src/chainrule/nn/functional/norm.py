@@ -1,6 +1,4 @@
-"""torch.nn.functional: Normalisation (batch_norm layer_norm group_norm instance_norm),
-dropout, embedding, one_hot.
-"""
+"""torch.nn.functional: normalisation (batch, layer, group, instance) and dropout."""
 
 from __future__ import annotations
 
