@@ -93,6 +93,7 @@ from chainrule.ops.functional import (
     pow,
     relu,
     reshape,
+    safe_where,
     sigmoid,
     sin,
     sqrt,

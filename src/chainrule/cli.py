@@ -107,9 +107,29 @@ def _run_demo(args: argparse.Namespace) -> int:
     return DEMOS[args.name][1]()
 
 
+def _configure_conventions(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("op", nargs="?", help="only ops whose name contains this")
+    parser.add_argument("--markdown", action="store_true",
+                        help="print the docs page (docs/conventions.md) instead")
+
+
+def _run_conventions(args: argparse.Namespace) -> int:
+    from chainrule.autograd.conventions import markdown
+
+    if args.markdown:
+        print(markdown(), end="")
+        return 0
+    found = chainrule.autograd.conventions(args.op)
+    for c in found:
+        print(c)
+    return 0 if found else 1
+
+
 COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] = {
     "demo": ("walk through gradient examples, each beside its chain-rule derivation",
              _configure_demo, _run_demo),
+    "conventions": ("list the gradients used at non-differentiable points (kinks, ties), "
+                    "each equal to PyTorch's", _configure_conventions, _run_conventions),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.autograd.conventions import conventions
 from chainrule.autograd.function import Function
 from chainrule.autograd.grad_mode import (
     enable_grad,
@@ -17,6 +18,7 @@ from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradchec
 __all__ = [
     "Function",
     "backward",
+    "conventions",
     "enable_grad",
     "grad",
     "gradcheck",

@@ -12,7 +12,6 @@ import numpy as np
 from chainrule import _dtype
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
-from chainrule.ops.arithmetic import Maximum, Minimum
 from chainrule.tensor import Tensor
 
 _F32 = _dtype.DEFAULT_FLOAT
@@ -213,6 +212,42 @@ class Clamp(Primitive):
         return d.masked(g, mask)
 
 
+class ClampTensor(Primitive):
+    """out = min(max(x, lo), hi) with tensor bounds.
+
+    dout/dx = 1 where lo <= x <= hi (ties go to x, as torch); dout/dlo = 1 where x < lo < hi;
+    dout/dhi = 1 where x > hi or hi < lo (when lo > hi the result is hi, as torch).
+    """
+
+    node_name = "ClampBackward0"
+
+    @staticmethod
+    def forward(ctx, x, lo, hi):
+        if all(b is None for b in (lo, hi)):
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        out = x
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        ctx.save_for_backward(x, lo, hi)
+        return out if out is not x else x.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        x, lo, hi = (None if v is None else d.data(v) for v in ctx.saved_tensors)
+        keep_x = True
+        g_lo = g_hi = None
+        if lo is not None:
+            keep_x = x >= lo
+            below = x < lo if hi is None else (x < lo) & (lo < hi)
+            g_lo = d.masked(g, below)
+        if hi is not None:
+            keep_x = keep_x & (x <= hi)
+            g_hi = d.masked(g, x > hi if lo is None else (x > hi) | (hi < lo))
+        return d.masked(g, keep_x), g_lo, g_hi
+
+
 class Clone(Primitive):
     """out = x (a copy);  dout/dx = 1"""
 
@@ -245,13 +280,13 @@ class Cast(Primitive):
 
 
 def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = input
-        if min is not None:
-            lo = isinstance(min, Tensor)
-            out = Maximum.apply(out, min) if lo else Clamp.apply(out, lo=min, hi=None)
-        if max is not None:
-            hi = isinstance(max, Tensor)
-            out = Minimum.apply(out, max) if hi else Clamp.apply(out, lo=None, hi=max)
-        return out
+    """min(max(input, min), max): bounds both numbers or both tensors (or None), as torch."""
+    tensors = [isinstance(b, Tensor) for b in (min, max) if b is not None]
+    if any(tensors):
+        if not all(tensors):
+            raise TypeError(
+                "clamp() received an invalid combination of arguments: min and max must both "
+                "be numbers or both be tensors (or None)"
+            )
+        return ClampTensor.apply(input, min, max)
     return Clamp.apply(input, lo=min, hi=max)

@@ -111,3 +111,46 @@ def is_floating_point(input: Tensor) -> bool:
 
 def numel(input: Tensor) -> int:
     return input.data.size
+
+
+def safe_where(condition: Any, f: Any, g: Any, *inputs: Tensor) -> Tensor:
+    """`where(condition, f(*inputs), g(*inputs))`, evaluating f only where condition holds and g
+    only where it does not, so neither branch's derivative leaks into the other.
+
+    torch.where computes both branches everywhere; its gradient is 0 * (the other branch's
+    derivative), which is NaN wherever that derivative is inf or NaN:
+    `where(x > 0, sqrt(x), 0)` at x = -1 gives a NaN gradient. `safe_where(x > 0, sqrt,
+    zeros_like, x)` gives 0 there. f and g take the selected elements (1-D tensors) of the
+    inputs, broadcast with condition, and return one value per element (or a scalar).
+    """
+    from chainrule.ops.indexing import IndexPutInto
+    from chainrule.ops.shape import expand
+
+    if not inputs:
+        raise TypeError("safe_where() needs at least one input tensor for f and g")
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition)
+    if cond.dtype != np.bool_:
+        raise TypeError(f"safe_where(): condition must be a bool tensor, got {cond.dtype}")
+    inputs = tuple(x if isinstance(x, Tensor) else _wrap(np.asarray(x), None) for x in inputs)
+    try:
+        shape = np.broadcast_shapes(cond.shape, *(x.data.shape for x in inputs))
+    except ValueError:
+        shapes = [list(cond.shape)] + [list(x.data.shape) for x in inputs]
+        raise RuntimeError(
+            f"safe_where(): condition and inputs do not broadcast together: shapes {shapes}"
+        ) from None
+    # work on flat copies: the selected elements of any shape, 0-d included, are a 1-D tensor
+    flat = np.broadcast_to(cond, shape).reshape(-1)
+    size = flat.size
+    full = tuple((x if x.data.shape == shape else expand(x, shape)).reshape(-1) for x in inputs)
+    out = None
+    for branch, mask in ((f, flat), (g, ~flat)):
+        index = np.flatnonzero(mask)
+        value = branch(*[x[_wrap(index, None)] for x in full])
+        if not isinstance(value, Tensor):
+            value = _wrap(np.asarray(value, dtype=full[0].data.dtype), None)
+        if value.data.shape != index.shape:
+            value = expand(value, index.shape)
+        part = IndexPutInto.apply(value, shape=(size,), index=index, repeats=False)
+        out = part if out is None else out + part
+    return out.reshape(shape)
