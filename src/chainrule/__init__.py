@@ -25,6 +25,20 @@ from chainrule.autograd.grad_mode import (
     no_grad,
     set_grad_enabled,
 )
+from chainrule.nn.functional import (  # torch's top-level aliases of nn.functional names
+    bilinear,
+    celu,
+    celu_,
+    cosine_similarity,
+    log_softmax,
+    pairwise_distance,
+    relu_,
+    selu,
+    selu_,
+    softmax,
+    threshold,
+    threshold_,
+)
 from chainrule.ops import _methods
 from chainrule.ops.contract import *  # noqa: F403 - each family lists its torch names in __all__
 from chainrule.ops.conv import *  # noqa: F403
@@ -118,7 +132,7 @@ from chainrule.ops.special import *  # noqa: F403
 from chainrule.ops.statistics import *  # noqa: F403
 from chainrule.tensor import Size, Tensor
 
-_methods.install()
+_methods.install(nn.functional.activation.METHODS)
 
 float = float32  # noqa: A001 - torch.float
 double = float64

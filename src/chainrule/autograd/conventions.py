@@ -76,8 +76,10 @@ _REGISTRY: tuple[Convention, ...] = (
       lambda m, x: _F(m).relu6(x), ((0.0, 6.0, 3.0),), ((0.0, 0.0, 1.0),)),
     C("leaky_relu", "x = 0", "gradient negative_slope",
       lambda m, x: _F(m).leaky_relu(x, 0.1), ((0.0,),), ((0.1,),)),
-    C("elu, celu", "x = 0", "gradient 1 (the linear side)",
-      lambda m, x: _F(m).elu(x) + _F(m).celu(x, 2.0), ((0.0,),), ((2.0,),)),
+    C("elu", "x = 0", "gradient alpha (the exponential side)",
+      lambda m, x: _F(m).elu(x, 0.5), ((0.0,),), ((0.5,),)),
+    C("celu", "x = 0", "gradient 1 (both sides agree for any alpha)",
+      lambda m, x: _F(m).celu(x, 2.0), ((0.0,),), ((1.0,),)),
     C("selu", "x = 0", "gradient scale * alpha (the exponential side)",
       lambda m, x: _F(m).selu(x), ((0.0,),), ((_SELU_SCALE * _SELU_ALPHA,),)),
     C("hardsigmoid", "x = -3 and x = 3", "gradient 0 at both",
@@ -100,19 +102,23 @@ _REGISTRY: tuple[Convention, ...] = (
     C("amax, amin", "several maxima", "gradient split evenly among them (unlike max(dim))",
       lambda m, x: m.amax(x, 0) + m.amin(x, 0), ((1.0, 3.0, 3.0, 1.0),),
       ((0.5, 0.5, 0.5, 0.5),)),
-    C("sort, argsort", "equal values", "stable: equal values keep their order, and each "
-      "gradient goes back to the returned index",
+    C("sort, argsort", "equal values", "each value's gradient goes back to its returned index; "
+      "equal values come in torch's CPU order (stable for rows of up to 16 elements, and with "
+      "stable=True)",
       lambda m, x: _weighted(m, m.sort(x).values), ((2.0, 1.0, 2.0),), ((2.0, 1.0, 3.0),)),
-    C("sort(descending=True)", "equal values", "stable: the first of equal values comes first",
+    C("sort(descending=True)", "equal values", "as sort: the first of equal values comes first "
+      "in short rows",
       lambda m, x: _weighted(m, m.sort(x, descending=True).values), ((2.0, 1.0, 2.0),),
       ((1.0, 3.0, 2.0),)),
-    C("topk", "equal values", "gradient to the returned index (the first of equal values)",
+    C("topk", "equal values", "gradient to the returned index only; which of equal values is "
+      "returned follows torch's selection algorithm (the first, in short rows)",
       lambda m, x: m.topk(x, 1).values, ((2.0, 1.0, 2.0),), ((1.0, 0.0, 0.0),)),
     C("median() (all elements)", "an even count, or ties at the median",
       "the lower median; gradient split evenly among elements equal to it",
       lambda m, x: m.median(x), ((2.0, 1.0, 2.0),), ((0.5, 0.0, 0.5),)),
     C("median(dim), kthvalue", "ties at the chosen value", "gradient to the returned index "
-      "(the first)", lambda m, x: m.median(x, 0).values + m.kthvalue(x, 2).values,
+      "only: median(dim) returns position (n - 1) // 2 of a stable sort, kthvalue torch's "
+      "quickselect choice", lambda m, x: m.median(x, 0).values + m.kthvalue(x, 2).values,
       ((2.0, 1.0, 2.0),), ((2.0, 0.0, 0.0),)),
     C("prod", "zeros in the input", "exact: the product of the other elements (one zero), "
       "0 (two or more zeros) -- never a division by zero",

@@ -334,8 +334,11 @@ def _wrap_many(ctx: Node, outs: tuple, args: tuple, raw: list) -> tuple:
     arrs = [o if o.__class__ is _ndarray else np.asarray(o) for o in outs]
     ctx._n_out = len(arrs)
     ctx._fast = False
-    ctx._shape = tuple(a.shape for a in arrs)
-    ctx._dtype = tuple(a.dtype for a in arrs)
+    if len(arrs) == 1:  # a 1-tuple (split into one piece): a single-output node
+        ctx._shape, ctx._dtype = arrs[0].shape, arrs[0].dtype
+    else:
+        ctx._shape = tuple(a.shape for a in arrs)
+        ctx._dtype = tuple(a.dtype for a in arrs)
     if ctx._saved is not None:
         _resolve_saved(ctx, ctx._saved, args, raw, None)
     res = []

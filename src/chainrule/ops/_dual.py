@@ -49,7 +49,11 @@ def cos(x: Any) -> Any:
 
 
 def sign(x: Any) -> Any:
-    return const(x, np.sign(data(x)))
+    """sign(x) as a constant, with sign(NaN) = 0 as torch's sgn."""
+    s = np.sign(data(x))
+    if s.dtype.kind == "f" and np.isnan(s).any():
+        s = np.nan_to_num(s, nan=0.0)
+    return const(x, s)
 
 
 def masked(g: Any, mask: np.ndarray) -> Any:

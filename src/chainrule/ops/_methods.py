@@ -183,6 +183,8 @@ for _family in FAMILIES:
     METHODS.update(_family.METHODS)
 
 
-def install() -> None:
-    for name, fn in METHODS.items():
-        setattr(Tensor, name, fn)
+def install(*extra: dict[str, Any]) -> None:
+    """Install the table, then `extra` tables from higher layers (nn.functional's softmax)."""
+    for table in (METHODS, *extra):
+        for name, fn in table.items():
+            setattr(Tensor, name, fn)

@@ -163,7 +163,7 @@ class Sigmoid(Primitive):
 
 
 class Relu(Primitive):
-    """out = max(x, 0);  dout/dx = 1 where out > 0 else 0, so relu'(0) = 0 (as torch)"""
+    """out = max(x, 0);  dout/dx = 0 where out <= 0 else 1, so relu'(0) = 0 (as torch)"""
 
     node_name = "ReluBackward0"
 
@@ -176,7 +176,7 @@ class Relu(Primitive):
     @staticmethod
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
-        return d.masked(g, d.data(out) > 0)
+        return d.masked(g, ~(d.data(out) <= 0))  # NaN passes the gradient, as torch
 
 
 class Clamp(Primitive):

@@ -56,8 +56,11 @@ def mul(input: Any, other: Any) -> Tensor:
 
 
 def div(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """input / other; with rounding_mode 'trunc' or 'floor', rounded (zero gradients)."""
     if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) arrives with the operator-surface work")
+        from chainrule.ops.division import div_rounding
+
+        return div_rounding(input, other, rounding_mode)
     return ar.Div.apply(input, other)
 
 

@@ -7,3 +7,4 @@ from chainrule.nn.functional.linear import *  # noqa: F403
 from chainrule.nn.functional.loss import *  # noqa: F403
 from chainrule.nn.functional.norm import *  # noqa: F403
 from chainrule.nn.functional.vision import *  # noqa: F403
+from chainrule.ops.padding import pad
