@@ -104,3 +104,16 @@ def result_type(x: object, y: object) -> np.dtype:
         elif key == best[:2] and d != best[2]:
             best = (key[0], key[1], np.promote_types(d, best[2]))
     return best[2]
+
+
+# torch's ScalarType names, as its messages spell them ("not implemented for 'Long'")
+SCALAR_TYPE = {
+    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
+    "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
+}  # fmt: skip
+
+
+def kernel_error(kernel: str, dt: np.dtype) -> NotImplementedError:
+    """torch's error for a dtype a kernel has no loop for (`"mse_cpu" not implemented ...`)."""
+    name = np.dtype(dt).name
+    return NotImplementedError(f"\"{kernel}\" not implemented for '{SCALAR_TYPE.get(name, name)}'")

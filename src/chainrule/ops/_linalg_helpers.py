@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sl
 
+from chainrule._dtype import SCALAR_TYPE
 from chainrule.ops import _dual as d
 from chainrule.tensor import Tensor
 
@@ -19,10 +20,7 @@ class LinAlgError(RuntimeError):
 LinAlgError.__module__ = "chainrule.linalg"
 
 # torch's scalar type names, as its messages spell them
-_SCALAR_NAMES = {
-    "float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-}  # fmt: skip
+_SCALAR_NAMES = SCALAR_TYPE  # torch's ScalarType names
 
 
 def scalar_name(dt: np.dtype) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import SCALAR_TYPE
 from chainrule.ops import _dual as d
 from chainrule.ops._conv_kernels import Geom, as4, im2col, run
 from chainrule.ops._util import Primitive
@@ -100,10 +101,7 @@ _SCALAR_NAMES = {
     "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
     "bool": "bool",
 }  # fmt: skip
-SCALAR_TYPES = {  # torch's scalar type names, for its messages
-    "float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-    "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
-}  # fmt: skip
+SCALAR_TYPES = SCALAR_TYPE  # torch's ScalarType names
 
 
 def _ints(value: Any, n: int, name: str, fn: str) -> tuple[int, ...]:

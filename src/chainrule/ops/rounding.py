@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import SCALAR_TYPE
 from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
@@ -21,10 +22,7 @@ __all__ = [
 ]  # fmt: skip
 
 # torch's ScalarType names, for its "not implemented for 'Long'" kernel errors
-_SCALAR_TYPE = {
-    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-    "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
-}  # fmt: skip
+_SCALAR_TYPE = SCALAR_TYPE  # torch's ScalarType names
 
 
 def kernel_error(kernel: str, dtype: np.dtype) -> NotImplementedError:

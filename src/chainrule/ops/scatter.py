@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import SCALAR_TYPE
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
 from chainrule.ops.inplace import apply_inplace
@@ -21,10 +22,7 @@ from chainrule.tensor import Tensor
 
 _LONG = np.dtype(np.int64)
 _INTS = (np.dtype(np.int32), _LONG)
-_SCALAR_NAMES = {
-    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "uint8": "Byte",
-    "int16": "Short", "int32": "Int", "int64": "Long", "bool": "Bool",
-}  # fmt: skip
+_SCALAR_NAMES = SCALAR_TYPE  # torch's ScalarType names
 
 
 def _lift(a: np.ndarray) -> np.ndarray:

@@ -14,13 +14,13 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import SCALAR_TYPE
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
 from chainrule.ops.elementwise import clamp
 from chainrule.tensor import Tensor
 
-_TORCH_TYPES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "bool": "Bool"}  # fmt: skip
+_TORCH_TYPES = SCALAR_TYPE  # torch's ScalarType names
 
 
 def _sum(x: np.ndarray, axes: tuple | None) -> np.ndarray:

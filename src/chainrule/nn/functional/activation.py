@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import SCALAR_TYPE
 from chainrule.nn.functional import _activation_ops as A
 from chainrule.ops import _dual as d
 from chainrule.ops import inplace as _inplace
@@ -30,8 +31,7 @@ __all__ = [
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
-_TORCH_TYPES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                "uint8": "Byte", "bool": "Bool"}  # fmt: skip
+_TORCH_TYPES = SCALAR_TYPE  # torch's ScalarType names
 
 
 def _floating(input: Tensor, kernel: str) -> None:

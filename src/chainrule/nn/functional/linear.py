@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule._dtype import SCALAR_TYPE
 from chainrule.autograd.function import _wrap
 from chainrule.autograd.grad_mode import no_grad
 from chainrule.nn.functional._activation_ops import dual
@@ -29,9 +30,7 @@ __all__ = [
 _C_TYPES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
             "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
             "bool": "bool"}  # fmt: skip
-_SCALAR_TYPES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool"}  # fmt: skip
+_SCALAR_TYPES = SCALAR_TYPE  # torch's ScalarType names
 
 
 def _expand_error(shape: tuple, target: tuple) -> RuntimeError:
