@@ -1,5 +1,6 @@
 """OpInfo records for the elementwise ops of ops/special.py, ops/rounding.py and
-ops/special_binary.py (gathered by opdb.py).
+ops/special_binary.py, and clamp_min / clamp_max (ops/elementwise.py, exported by special.py)
+(gathered by opdb.py).
 
 Step functions (sign floor ceil round trunc, rounding division) have zero gradients; their
 `kinks` keep samples off the jumps, so finite differences see flat ground. floor_divide and
@@ -37,6 +38,30 @@ OPS: list[OpInfo] = [
     OpInfo("rsqrt_method", lambda m, x: x.rsqrt(), UNARY[:3], domain=("positive",)),
     OpInfo("square", lambda m, x: m.square(x), UNARY),
     OpInfo("square_method", lambda m, x: x.square(), UNARY[:3]),
+    OpInfo("logit", lambda m, x: m.logit(x), UNARY, domain=("probability",)),
+    OpInfo("logit_method", lambda m, x: x.logit(), UNARY[:3], domain=("probability",)),
+    # eps clamps the input to [eps, 1 - eps]: the gradient is 0 outside
+    OpInfo(
+        "logit_eps", lambda m, x: m.logit(x, 0.2), UNARY, domain=("probability",), kinks=(0.2, 0.8)
+    ),
+    OpInfo("logit_eps_method", lambda m, x: x.logit(eps=0.1), UNARY[:3], kinks=(0.1, 0.9)),
+    # --- one-sided clamps: the bound passes the gradient -----------------------------------------
+    OpInfo("clamp_min_number", lambda m, x: m.clamp_min(x, -0.5), UNARY, kinks=(-0.5,)),
+    OpInfo("clamp_min_number_method", lambda m, x: x.clamp_min(0.25), UNARY[:3], kinks=(0.25,)),
+    OpInfo("clamp_max_number", lambda m, x: m.clamp_max(x, 0.5), UNARY, kinks=(0.5,)),
+    OpInfo(
+        "clamp_max_number_method", lambda m, x: x.clamp_max(max=-0.25), UNARY[:3], kinks=(-0.25,)
+    ),
+    OpInfo("clamp_min_tensor", lambda m, x, lo: m.clamp_min(x, lo), BINARY, distinct=True),
+    OpInfo("clamp_min_tensor_method", lambda m, x, lo: x.clamp_min(lo), BINARY[:4], distinct=True),
+    OpInfo("clamp_max_tensor", lambda m, x, hi: m.clamp_max(x, max=hi), BINARY, distinct=True),
+    OpInfo(
+        "clamp_max_tensor_only_bound",
+        lambda m, x, hi: x.clamp_max(hi),
+        BINARY[:4],
+        distinct=True,
+        diff=(False, True),
+    ),
     # --- step functions: zero gradients ----------------------------------------------------------
     OpInfo("sign", lambda m, x: m.sign(x), UNARY, kinks=(0.0,)),
     OpInfo("sign_method", lambda m, x: x.sign() * x, UNARY[:3], kinks=(0.0,)),

@@ -118,19 +118,8 @@ def test_kink_conventions_match_torch(torch, fn: Callable, points: list, dtype: 
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=what)
 
 
-# at a zero norm torch's second derivative is NaN (its division backward computes 0 * 0 / 0);
-# chainrule's is 0
-_NAN_SECOND = pytest.mark.xfail(
-    strict=True, reason="torch's second derivative of a norm at 0 is NaN, chainrule's is 0"
-)
-KINKS_SECOND = [
-    pytest.param(*p.values, id=p.id, marks=_NAN_SECOND) if p.id.endswith("@zero") else p
-    for p in KINKS
-]
-
-
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-@pytest.mark.parametrize(("fn", "points"), KINKS_SECOND)
+@pytest.mark.parametrize(("fn", "points"), KINKS)
 def test_kink_second_derivatives_match_torch(torch, fn: Callable, points: list, dtype: str) -> None:
     ours = first_and_second(chainrule, fn, points, dtype)[2]
     theirs = first_and_second(torch, fn, points, dtype)[2]

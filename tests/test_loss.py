@@ -1,6 +1,8 @@
 """nn.functional losses beside torch: stability at extreme logits, the weight / ignore_index /
 label_smoothing combinations, class-probability targets, the gradients at kinks and clamps, the
-deprecated size_average/reduce flags, grad_fn names and the errors.
+deprecated size_average/reduce flags, grad_fn names, integer / bool / mixed dtypes and the
+errors; and the public clamp_min, clamp_max and logit the losses compose (their values, dtypes,
+errors and conventions at the bounds).
 
 Forward values and gradients on ordinary inputs, gradcheck and gradgradcheck come from the
 records in opdb_loss.py.
@@ -441,6 +443,26 @@ KINKS = [
         [[0.5, 1.0, 2.0, 1.0], [0.0, 1.0, 3.0, 1.5]],
         id="poisson_full_at_1",
     ),
+    # the public clamp_min, clamp_max and logit the losses compose
+    pytest.param(lambda m, x: m.clamp_min(x, 0.5), [[0.5, 0.2, 1.0]], id="clamp_min_at_bound"),
+    pytest.param(lambda m, x: x.clamp_max(0.5), [[0.5, 0.2, 1.0]], id="clamp_max_at_bound"),
+    pytest.param(
+        lambda m, x, lo: m.clamp_min(x, lo) * x,
+        [[1.0, 0.0, 2.0], [1.0, 1.0, 1.0]],
+        id="clamp_min_tensor_tie",
+    ),
+    pytest.param(
+        lambda m, x, hi: x.clamp_max(hi) * hi,
+        [[1.0, 0.0, 2.0], [1.0, 1.0, 1.0]],
+        id="clamp_max_tensor_tie",
+    ),
+    pytest.param(lambda m, x: m.logit(x), [[0.0, 0.25]], id="logit_at_0"),
+    pytest.param(lambda m, x: m.logit(x), [[0.75, 1.0]], id="logit_at_1"),
+    pytest.param(lambda m, x: m.logit(x), [[-0.5, 1.5, 0.3]], id="logit_outside"),
+    pytest.param(lambda m, x: x.logit(0.25), [[0.25, 0.75, 0.1, 0.9]], id="logit_eps_bounds"),
+    pytest.param(lambda m, x: m.logit(x, 0.0), [[0.0, 0.5, -0.5]], id="logit_eps_0"),
+    pytest.param(lambda m, x: m.logit(x, -0.2), [[0.5, -0.5, 1.5]], id="logit_eps_negative"),
+    pytest.param(lambda m, x: m.logit(x, 0.7), [[0.1, 0.5, 0.8]], id="logit_eps_above_half"),
 ]
 
 
@@ -655,6 +677,150 @@ def test_weight_of_probability_targets_is_differentiable(torch):
         lambda m, x, p, w: F(m).cross_entropy(x, p, weight=w),
         [[[0.5, -1.0, 2.0]], [[0.2, 0.3, 0.5]], [1.0, 2.0, 0.5]],
     )
+
+
+# --- integer, bool and mixed dtypes ---------------------------------------------------------------
+
+_X = np.array([[0.0, 1.0, 2.0], [1.0, 0.0, 1.0]])
+_Y = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]])
+_S = np.array([[1.0, -1.0, 1.0], [-1.0, 1.0, -1.0]])
+# each loss on tensors of two dtypes, a (the input's) and b (the other arguments')
+DTYPED = {
+    "mse": lambda m, a, b: F(m).mse_loss(a(_X), b(_Y)),
+    "mse_none": lambda m, a, b: F(m).mse_loss(a(_X), b(_Y), reduction="none"),
+    "mse_weight": lambda m, a, b: F(m).mse_loss(a(_X), b(_Y), weight=b(_Y)),
+    "l1_sum": lambda m, a, b: F(m).l1_loss(a(_X), b(_Y), reduction="sum"),
+    "smooth_l1": lambda m, a, b: F(m).smooth_l1_loss(a(_X), b(_Y), beta=0.5),
+    "smooth_l1_beta0": lambda m, a, b: F(m).smooth_l1_loss(a(_X), b(_Y), beta=0.0, reduction="sum"),
+    "huber": lambda m, a, b: F(m).huber_loss(a(_X), b(_Y)),
+    "huber_weight": lambda m, a, b: F(m).huber_loss(a(_X), b(_Y), weight=b(_Y)),
+    "soft_margin": lambda m, a, b: F(m).soft_margin_loss(a(_X), b(_S), reduction="none"),
+    "margin_ranking": lambda m, a, b: F(m).margin_ranking_loss(a(_X), a(_Y), b(_S)),
+    "margin_ranking_sum": lambda m, a, b: F(m).margin_ranking_loss(
+        a(_X), b(_Y), b(_S), margin=0.5, reduction="sum"
+    ),
+    "hinge": lambda m, a, b: F(m).hinge_embedding_loss(a(_X), b(_S), reduction="sum"),
+    "hinge_margin": lambda m, a, b: F(m).hinge_embedding_loss(
+        a(_X), b(_S), margin=1.5, reduction="none"
+    ),
+    "hinge_negative_margin": lambda m, a, b: F(m).hinge_embedding_loss(
+        a(_X), b(_S), margin=-1.5, reduction="none"
+    ),
+    "cosine": lambda m, a, b: F(m).cosine_embedding_loss(a(_X), b(_Y + 1), b(_S[:, 0])),
+    "triplet": lambda m, a, b: F(m).triplet_margin_loss(a(_X), b(_Y), a(_S)),
+    "nll": lambda m, a, b: F(m).nll_loss(a(_X), m.tensor([0, 2])),
+    "nll_weight": lambda m, a, b: F(m).nll_loss(a(_X), m.tensor([0, 2]), weight=b(_X[0])),
+    "nll_target": lambda m, a, b: F(m).nll_loss(a(_X), b(np.array([0.0, 2.0]))),
+    "nll_spatial": lambda m, a, b: F(m).nll_loss(a(_X[None, :, :, None]), m.zeros(1, 3, 1)),
+    "cross_entropy": lambda m, a, b: F(m).cross_entropy(a(_X), m.tensor([0, 2])),
+    "cross_entropy_probs": lambda m, a, b: F(m).cross_entropy(a(_X), b(_Y)),
+    "bce": lambda m, a, b: F(m).binary_cross_entropy(a(_Y * 0.5), b(_Y)),
+    "bce_weight": lambda m, a, b: F(m).binary_cross_entropy(a(_Y * 0.5), a(_Y), weight=b(_X)),
+    "bce_logits": lambda m, a, b: F(m).binary_cross_entropy_with_logits(a(_X), b(_Y)),
+    "bce_logits_weight": lambda m, a, b: F(m).binary_cross_entropy_with_logits(
+        a(_X), a(_Y), weight=b(_X)
+    ),
+    "bce_logits_pos_weight": lambda m, a, b: F(m).binary_cross_entropy_with_logits(
+        a(_X), a(_Y), pos_weight=b(_X[0])
+    ),
+    "kl_div": lambda m, a, b: F(m).kl_div(a(_X), b(_Y), reduction="sum"),
+    "poisson": lambda m, a, b: F(m).poisson_nll_loss(a(_X), b(_Y)),
+    "poisson_full": lambda m, a, b: F(m).poisson_nll_loss(
+        a(_X + 1), b(_X * 2), log_input=False, full=True, reduction="none"
+    ),
+    "gaussian": lambda m, a, b: F(m).gaussian_nll_loss(a(_X), b(_Y), a(_Y + 1)),
+    "gaussian_var": lambda m, a, b: F(m).gaussian_nll_loss(a(_X), a(_Y), b(_Y + 1)),
+    "gaussian_float_var": lambda m, a, b: F(m).gaussian_nll_loss(a(_X), b(_Y), 0.5),
+    "gaussian_int_var": lambda m, a, b: F(m).gaussian_nll_loss(a(_X), b(_Y), 2),
+}
+DTYPE_PAIRS = [
+    ("int64", "int64"),
+    ("int32", "int64"),
+    ("int64", "float32"),
+    ("float32", "int64"),
+    ("float32", "float64"),
+    ("float64", "float32"),
+    ("float32", "bool"),
+    ("bool", "bool"),
+]
+
+
+def _outcome(m: Any, call: Callable) -> Any:
+    """call(m), or the exception it raises."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return call(m)
+    except Exception as e:  # noqa: BLE001 - the type is what is compared
+        return e
+
+
+def same_outcome(ours: Any, theirs: Any, grad_fn: bool = False) -> None:
+    """torch's exception type, or its result's dtype, shape and values (and grad_fn name)."""
+    if isinstance(theirs, Exception):
+        assert type(ours) is type(theirs), (ours, theirs)
+        return
+    assert not isinstance(ours, Exception), ours
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    if grad_fn:
+        assert (ours.grad_fn and ours.grad_fn.name()) == (theirs.grad_fn and theirs.grad_fn.name())
+    np.testing.assert_allclose(to_np(ours).astype(float), to_np(theirs).astype(float), rtol=1e-6)
+
+
+@pytest.mark.parametrize(("a", "b"), DTYPE_PAIRS, ids=[f"{a}-{b}" for a, b in DTYPE_PAIRS])
+@pytest.mark.parametrize("name", list(DTYPED))
+def test_dtypes_are_torchs(torch, name, a, b):
+    """Integer, bool and mixed dtypes: torch's exception type, or its result dtype and values."""
+
+    def call(m: Any) -> Any:
+        return DTYPED[name](m, lambda v: m.tensor(v.astype(a)), lambda v: m.tensor(v.astype(b)))
+
+    same_outcome(_outcome(chainrule, call), _outcome(torch, call))
+
+
+# --- clamp_min, clamp_max and logit (public ops the losses compose) ------------------------------
+
+_V = [-1.0, 0.0, 0.5, 2.0, math.nan]
+CLAMP_LOGIT = {
+    "clamp_min": lambda m: m.clamp_min(m.tensor(_V, requires_grad=True), 0.5),
+    "clamp_max_method": lambda m: m.tensor(_V, requires_grad=True).clamp_max(max=0),
+    "clamp_min_int_float": lambda m: m.clamp_min(m.tensor([1, 2, 3]), 1.5),
+    "clamp_min_int_int": lambda m: m.clamp_min(m.tensor([1, 2, 3]), 2),
+    "clamp_min_int32_overflow": lambda m: m.clamp_min(m.tensor([1], dtype=m.int32), 2**40),
+    "clamp_min_uint8_negative": lambda m: m.clamp_min(m.tensor([1, 2], dtype=m.uint8), -1),
+    "clamp_min_bool_int": lambda m: m.clamp_min(m.tensor([True, False]), 1),
+    "clamp_min_bool_bool": lambda m: m.clamp_min(m.tensor([True, False]), True),
+    "clamp_min_numpy_float": lambda m: m.clamp_min(m.tensor([1, 2]), np.float32(1.5)),
+    "clamp_min_none": lambda m: m.clamp_min(m.tensor([1.0]), None),
+    "clamp_max_str": lambda m: m.clamp_max(m.tensor([1.0]), "a"),
+    "clamp_min_tensor": lambda m: m.clamp_min(
+        m.tensor(_V, requires_grad=True), m.tensor([0.0, 0.0, 1.0, 1.0, 0.0], requires_grad=True)
+    ),
+    "clamp_max_tensor": lambda m: m.clamp_max(m.tensor(_V), m.tensor([1.0], requires_grad=True)),
+    "clamp_min_nan_bound": lambda m: m.clamp_min(m.tensor([1.0, 2.0]), m.tensor([math.nan, 0.0])),
+    "clamp_min_0d_float64": lambda m: m.clamp_min(m.tensor([1.0]), m.tensor(1.5, dtype=m.float64)),
+    "clamp_min_1d_float64": lambda m: m.clamp_min(
+        m.tensor([1.0]), m.tensor([1.5], dtype=m.float64)
+    ),
+    "clamp_min_int_float_tensor": lambda m: m.clamp_min(m.tensor([1, 2]), m.tensor(1.5)),
+    "clamp_max_bool_tensors": lambda m: m.clamp_max(m.tensor([True]), m.tensor([False, True])),
+    "clamp_max_broadcast_error": lambda m: m.clamp_max(m.ones(2), m.ones(3)),
+    "clamp_0d_float64_bound": lambda m: m.clamp(m.tensor([1.0, 2.0]), m.tensor(1.5).double()),
+    "clamp_numpy_float_bound": lambda m: m.clamp(m.tensor([1, 2]), min=np.float32(1.5)),
+    "logit": lambda m: m.logit(m.tensor([-0.5, 0.0, 0.25, 1.0, math.nan], requires_grad=True)),
+    "logit_eps": lambda m: m.tensor([-0.5, 0.0, 0.25, 1.0, math.nan]).logit(eps=0.1),
+    "logit_int": lambda m: m.logit(m.tensor([0, 1, 2])),
+    "logit_bool": lambda m: m.logit(m.tensor([True, False])),
+    "logit_float64_eps": lambda m: m.tensor([0.2, 0.7], dtype=m.float64).logit(0.25),
+}
+
+
+@pytest.mark.parametrize("name", list(CLAMP_LOGIT))
+def test_clamp_min_clamp_max_logit_are_torchs(torch, name):
+    """Values, dtypes, grad_fn names and exception types of the public ops, beside torch."""
+    call = CLAMP_LOGIT[name]
+    same_outcome(_outcome(chainrule, call), _outcome(torch, call), grad_fn=True)
 
 
 # --- errors ---------------------------------------------------------------------------------------

@@ -522,3 +522,43 @@ def test_grad_keeps_input_dtype(fn: Callable, in_dtypes: list, upstream: str | N
         assert dtype_name(b) == d, "torch keeps the input's dtype"
         assert dtype_name(a) == d, f"grad of input {i}"
         np.testing.assert_allclose(to_np(a), to_np(b), rtol=1e-5, atol=1e-6)
+
+
+# --- 5. integer inputs ---------------------------------------------------------------------------
+
+
+def _outputs(out: Any) -> list:
+    return list(out) if isinstance(out, tuple) else [out]
+
+
+@needs_torch
+@pytest.mark.parametrize(("op", "index", "shapes"), sample_params())
+def test_integer_inputs_match_torch(op: OpInfo, index: int, shapes: tuple) -> None:
+    """Integer tensors (the record's samples rounded): the same result dtype and values as
+    torch, or the same exception type where torch refuses them."""
+    samples_ = make_inputs(op, shapes, seed_of(op.name, index))
+    arrays = [np.round(a).astype(np.int64) for a in samples_]
+    results = []
+    for m in (torch, chainrule):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                results.append(_outputs(op.fn(m, *[m.tensor(a) for a in arrays])))
+        except Exception as e:  # noqa: BLE001 - the type is what is compared
+            results.append(e)
+    theirs, ours = results
+    if isinstance(theirs, Exception):
+        assert isinstance(ours, Exception), f"torch raised {type(theirs).__name__}: {theirs}"
+        # by name: torch.linalg.LinAlgError is matched by chainrule.linalg.LinAlgError
+        assert type(theirs).__name__ in {c.__name__ for c in type(ours).__mro__}, (
+            f"torch raised {type(theirs).__name__}, chainrule {type(ours).__name__}: {ours}"
+        )
+        return
+    if isinstance(ours, Exception):
+        raise ours
+    for a, b in zip(ours, theirs):
+        assert dtype_name(a) == dtype_name(b), "dtype"
+        assert tuple(a.shape) == tuple(b.shape), "shape"
+        np.testing.assert_allclose(
+            to_np(a).astype(np.float64), to_np(b).astype(np.float64), rtol=1e-5, atol=1e-6
+        )

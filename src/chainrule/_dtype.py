@@ -117,3 +117,37 @@ def kernel_error(kernel: str, dt: np.dtype) -> NotImplementedError:
     """torch's error for a dtype a kernel has no loop for (`"mse_cpu" not implemented ...`)."""
     name = np.dtype(dt).name
     return NotImplementedError(f"\"{kernel}\" not implemented for '{SCALAR_TYPE.get(name, name)}'")
+
+
+def wrap_int(v: int, dt: np.dtype) -> int:
+    """A Python int as integer dtype dt holds it, modulo 2**bits: torch converts the scalar
+    operand of integer arithmetic so (`uint8 + -1` adds 255). Ints beyond int64 are left for
+    NumPy to refuse."""
+    if dt.kind not in "iu" or not -(2**63) <= v < 2**64:
+        return v
+    bits = dt.itemsize * 8
+    v &= (1 << bits) - 1
+    return v - (1 << bits) if dt.kind == "i" and v >> (bits - 1) else v
+
+
+def checked_scalar(v: object, dt: np.dtype) -> object:
+    """A number converted to dt as torch's fill-type arguments are (fill values, thresholds,
+    alpha): RuntimeError where c10::overflows says so -- a float outside the integer range, an
+    int outside it (unsigned types also take negatives down to -max, modulo) -- else truncated
+    (floats) or wrapped (ints)."""
+    dt = np.dtype(dt)
+    if dt.kind not in "iu" or not isinstance(v, (int, float, np.integer, np.floating)):
+        return v
+    if isinstance(v, (bool, np.bool_)):
+        return v
+    info = np.iinfo(dt)
+    if isinstance(v, (float, np.floating)):
+        bad = not info.min <= v <= info.max  # NaN included
+        v = 0 if bad else int(v)
+    else:
+        v = int(v)
+        low = -int(info.max) if dt.kind == "u" else int(info.min)
+        bad = v < low or v > info.max
+    if bad:
+        raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
+    return wrap_int(v, dt)

@@ -48,20 +48,25 @@ def _scalar(v: Any, rt: np.dtype) -> Any:
     if rt.kind == "f":
         return float(v)
     if rt.kind in "iu":
-        return int(v)
+        return _dtype.wrap_int(int(v), rt)  # uint8 - 1 wraps, as torch
     return v
 
 
 def prep_float(x: Any, y: Any) -> tuple[Any, Any]:
     """As prep, but integer results become float32 (true division, pow with float...)."""
-    x, y = prep(x, y)
-    for v in (x, y):
-        if isinstance(v, _nd):
-            if v.dtype.kind != "f":
-                return (x.astype(_F32) if isinstance(x, _nd) else float(x),
-                        y.astype(_F32) if isinstance(y, _nd) else float(y))
-            break
-    return x, y
+    if (x.__class__ is _nd and x.dtype.kind == "f") or (y.__class__ is _nd and y.dtype.kind == "f"):
+        return prep(x, y)
+    if _dtype.result_type(x, y).kind == "f":
+        return prep(x, y)
+    # an integer result: both sides to float32, the numbers as they are (no wrapping)
+    return (
+        x.astype(_F32) if isinstance(x, _nd) else float(x),
+        y.astype(_F32) if isinstance(y, _nd) else float(y),
+    )
+
+
+def _is_bool(v: Any) -> bool:
+    return isinstance(v, (bool, np.bool_)) or (isinstance(v, _nd) and v.dtype.kind == "b")
 
 
 class Add(Primitive):
@@ -89,12 +94,18 @@ class Sub(Primitive):
 
     @staticmethod
     def forward(ctx, x, y):
-        x, y = prep(x, y)
-        if isinstance(x, _nd) and x.dtype.kind == "b":
+        bx, by = _is_bool(x), _is_bool(y)
+        if bx and by:
             raise RuntimeError(
                 "Subtraction, the `-` operator, with two bool tensors is not supported. "
                 "Use the `^` or `logical_xor()` operator instead."
             )
+        if bx or by:
+            raise RuntimeError(
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+                "trying to invert a mask, use the `~` or `logical_not()` operator instead."
+            )
+        x, y = prep(x, y)
         try:
             return x - y
         except ValueError:
@@ -159,9 +170,7 @@ class Div(Primitive):
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         ex, ey = ctx._edges
-        return (g / y if ex is not None else None), (
-            -g * ((x / y) / y) if ey is not None else None
-        )
+        return (g / y if ex is not None else None), (-g * ((x / y) / y) if ey is not None else None)
 
 
 class Reciprocal(Primitive):
@@ -214,6 +223,10 @@ class Pow(Primitive):
             x = x.astype(_F32)
         elif x.dtype.kind in "iub" and isinstance(p, int) and p < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif x.dtype.kind == "b":  # bool ** int is int64 in torch (int8 in NumPy)
+            if isinstance(p, (bool, np.bool_)):  # a bool result: torch's x ** 1, x ** 0
+                return x.copy() if p else np.ones_like(x)
+            x = x.astype(_dtype.DEFAULT_INT)
         ctx.save_for_backward(x)
         ctx.p = p
         if isinstance(p, (int, float)) and p < 0:
@@ -230,6 +243,21 @@ class Pow(Primitive):
         return g * (p * x ** (p - 1))
 
 
+def _power(x: Any, y: Any, rt: np.dtype) -> np.ndarray:
+    """x ** y in dtype rt, by torch's rules for integers: a negative exponent gives 1 / x
+    truncated (1 for x = 1, +-1 for x = -1, else 0, 0 ** -n included), where NumPy refuses."""
+    if rt.kind == "b":
+        raise _dtype.kernel_error("pow", rt)
+    if rt.kind in "iu" and np.any(np.asarray(y) < 0):
+        xa, ya = np.asarray(x, rt), np.asarray(y, rt)
+        neg = ya < 0
+        out = np.power(xa, np.where(neg, 0, ya))
+        inv = np.where(xa == 1, 1, np.where(xa == -1, 1 - 2 * (ya & 1), 0))
+        return np.asarray(np.where(neg, inv, out), rt)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.asarray(np.power(x, y), rt)
+
+
 class PowTensor(Primitive):
     """out = x ** y;  dout/dx = y * x**(y-1) (0 where y == 0), dout/dy = out * log(x)
     (0 where x == 0 and y >= 0), as torch"""
@@ -239,8 +267,7 @@ class PowTensor(Primitive):
     @staticmethod
     def forward(ctx, x, y):
         x, y = prep(x, y)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.power(x, y)
+        out = _power(x, y, x.dtype if isinstance(x, _nd) else y.dtype)
         ctx.save_for_backward(x, y, out)
         return out
 
@@ -264,12 +291,10 @@ class RPow(Primitive):
 
     @staticmethod
     def forward(ctx, x, c):
-        if isinstance(c, float) and x.dtype.kind != "f":
-            x = x.astype(_F32)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = np.power(c, x)
-        if not isinstance(out, _nd) or out.dtype != x.dtype:
-            out = np.asarray(out, dtype=x.dtype)
+        rt = _dtype.result_type(x, c)
+        if x.dtype != rt:
+            x = x.astype(rt)
+        out = _power(_scalar(c, rt), x, rt)
         ctx.save_for_backward(x, out)
         ctx.c = c
         return out
@@ -370,6 +395,8 @@ def pow(input: Any, exponent: Any) -> Tensor:
 def _compare(op: Any) -> Any:
     def compare(input: Any, other: Any) -> Tensor:
         x, y = _unwrap(input), _unwrap(other)
+        if isinstance(x, (int, float)) or isinstance(y, (int, float)):
+            x, y = prep(x, y)  # the number in the tensor's dtype, as torch (uint8 < -1 holds)
         try:
             return _wrap(np.asarray(op(x, y)), None)
         except ValueError:

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from chainrule._dtype import result_type
+from chainrule._dtype import checked_scalar, kernel_error, result_type
 from chainrule.ops import _dual as d
 from chainrule.ops._linalg_helpers import scalar_name
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
 from chainrule.ops.einsum import LETTERS, Einsum, _parse, einsum, same_dtype
-from chainrule.ops.linalg import MatMul
+from chainrule.ops.linalg import MatMul, check_bool_product
 from chainrule.ops.shape import Reshape, reshape
 from chainrule.tensor import Tensor
 
@@ -64,6 +64,7 @@ def tensordot(a: Tensor, b: Tensor, dims: Any = 2, out: Any = None) -> Tensor:
         c for j, c in enumerate(lb) if j not in bx
     )
     spec = _parse(f"{la},{lb}->{lo}", [a.data.shape, b.data.shape])
+    check_bool_product(a.data, b.data, "addmm_impl_cpu_")
     return Einsum.apply(a, b, spec=spec)  # torch: a view of an mm
 
 
@@ -76,6 +77,8 @@ def inner(input: Tensor, other: Tensor) -> Tensor:
             "inner() the last dimension must match on both input tensors but got shapes "
             f"{list(input.data.shape)} and {list(other.data.shape)}"
         )
+    if input.data.ndim == 1 and other.data.ndim == 1:
+        check_bool_product(input.data, other.data, "dot")
     return tensordot(input, other, ([-1], [-1]))
 
 
@@ -198,9 +201,20 @@ class Baddbmm(Addmm):
     node_name = "BaddbmmBackward0"
 
 
+def _scalars(kernel: str, dt: np.dtype, beta: Any, alpha: Any) -> tuple[Any, Any]:
+    """beta and alpha as torch's kernel takes them: converted to an integer dtype (truncated;
+    an error where they overflow it); no bool kernel."""
+    if dt.kind == "b":
+        raise kernel_error(kernel, dt)
+    if dt.kind in "iu":
+        return int(checked_scalar(beta, dt)), int(checked_scalar(alpha, dt))
+    return beta, alpha
+
+
 def addmm(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2), input broadcast to the product's shape."""
     _check_addmm(input, mat1, mat2, batched=False)
+    beta, alpha = _scalars("addmm_impl_cpu_", mat1.data.dtype, beta, alpha)
     return Addmm.apply(input, mat1, mat2, beta=beta, alpha=alpha)
 
 
@@ -209,6 +223,7 @@ def baddbmm(
 ) -> Tensor:
     """beta * input + alpha * bmm(batch1, batch2), input broadcast to the product's shape."""
     _check_addmm(input, batch1, batch2, batched=True)
+    beta, alpha = _scalars("baddbmm", batch1.data.dtype, beta, alpha)
     return Baddbmm.apply(input, batch1, batch2, beta=beta, alpha=alpha)
 
 

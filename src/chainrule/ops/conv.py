@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule._dtype import SCALAR_TYPE
+from chainrule._dtype import SCALAR_TYPE, kernel_error
 from chainrule.ops import _dual as d
 from chainrule.ops._conv_kernels import Geom, as4, im2col, run
 from chainrule.ops._util import Primitive
@@ -175,10 +175,20 @@ def _check_common(x: np.ndarray, w: np.ndarray, groups: int, params: dict) -> No
         )
 
 
+def _check_kernel(x: np.ndarray, dil: tuple, transposed: bool) -> None:
+    """torch's CPU kernels take int64 everywhere, the other integers only in the plain
+    (undilated, not transposed) convolution, bool nowhere."""
+    if x.dtype.kind in "biu" and x.dtype != np.int64 and x.size:  # empty: no kernel call
+        if transposed:
+            raise kernel_error("slow_conv_transpose2d_out_cpu", x.dtype)
+        if any(dv != 1 for dv in dil):
+            raise kernel_error("slow_conv_dilated<>", x.dtype)
+        if x.dtype.kind == "b":
+            raise kernel_error("slow_conv2d_cpu", x.dtype)
+
+
 def _check_types(x: np.ndarray, w: np.ndarray) -> None:
     if x.dtype == w.dtype:
-        if x.dtype.kind == "b":
-            raise NotImplementedError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
         return
     if x.dtype.kind in "iu":
         raise RuntimeError(
@@ -250,6 +260,7 @@ def _convnd(
         lo = pad
         out = tuple((p - s) // st + 1 for p, s, st in zip(padded, span, stride))
     _check_types(xa, wa)
+    _check_kernel(xa, dil, transposed=False)
     geom = _geom(nd, size, ksize, out, stride, dil, lo, groups)
     y = Convolution.apply(x, w, bias, geom=geom, kind="conv")
     return y if batched else y.squeeze(0)
@@ -310,6 +321,7 @@ def _conv_transpose(
             f"Given input size per channel: ({_sizes((1,) * (2 - nd) + size)}). Calculated output "
             f"size per channel: ({_sizes((1,) * (2 - nd) + out)}). Output size is too small"
         )
+    _check_kernel(xa, dil, transposed=True)
     # A maps conv_transpose's output (size `out`) to its input (size `size`)
     geom = _geom(nd, out, ksize, size, stride, dil, pad, groups)
     y = Convolution.apply(x, w, bias, geom=geom, kind="input")

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sl
 
+from chainrule._dtype import kernel_error
 from chainrule.ops import _dual as d
 from chainrule.ops import _linalg_helpers as h
 from chainrule.ops._linalg_helpers import LinAlgError, batch_prefix, check_float, check_matrix
@@ -311,7 +312,11 @@ def linalg_cholesky(A: Tensor, *, upper: bool = False, out: Any = None) -> Tenso
 
 def cholesky(input: Tensor, upper: bool = False, *, out: Any = None) -> Tensor:
     """torch.cholesky (deprecated in torch for linalg.cholesky): the same factor."""
-    _square_float("cholesky", input)
+    check_matrix("cholesky", input.data)
+    if input.data.dtype not in (np.float32, np.float64):  # torch's kernel: float, double only
+        if input.data.size == 0:  # except an empty input, returned as it is
+            return input.clone()
+        raise kernel_error("cholesky_cpu", input.data.dtype)
     return _LegacyCholesky.apply(input, upper=upper, name="cholesky")
 
 

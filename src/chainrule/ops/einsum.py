@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import kernel_error
 from chainrule.autograd.function import NULL_CTX
 from chainrule.ops import _dual as d
 from chainrule.ops._linalg_helpers import scalar_name
@@ -181,6 +182,51 @@ def _parse(equation: str, shapes: list[tuple[int, ...]]) -> _Spec:
     return _Spec(tuple(squeezed), "".join(out), tuple(new_shapes), tuple(map(tuple, shapes)), size)
 
 
+def _summed_dtype(dt: np.dtype) -> np.dtype:
+    """torch's sum: integers and bool accumulate in int64."""
+    return np.dtype(np.int64) if dt.kind in "biu" else dt
+
+
+def _torch_dtype(spec: _Spec, dt: np.dtype) -> np.dtype:
+    """The result dtype of torch's einsum, which contracts left to right, summing a label that
+    only one operand has (left) with `sum` -- int64 for integers -- and contracting the others
+    with bmm, which wants equal dtypes and has no bool kernel (products without a contracted
+    label are `mul`, which promotes). Raises torch's errors for the bmm it would call."""
+    if dt.kind == "f" or dt == np.int64:
+        return dt
+    summed = set("".join(spec.labels)) - set(spec.out)
+    if len(spec.labels) == 1:
+        return _summed_dtype(dt) if summed else dt
+    ops = [(dt, {c for c, n in zip(lab, shp) if n != 1}) for lab, shp in
+           zip(spec.labels, spec.shapes)]  # fmt: skip
+    count = {c: sum(c in lab for _, lab in ops) for c in summed}
+    (da, la), rest = ops[0], ops[1:]
+    for db, lb in rest:
+        contracted = []
+        for c in sorted(summed):
+            if c in la and c in lb:
+                count[c] -= 1
+                if count[c] == 1:
+                    contracted.append(c)
+                    count[c] = 0
+            elif count[c] == 1 and (c in la or c in lb):
+                count[c] = 0
+                if c in la:
+                    da, la = _summed_dtype(da), la - {c}
+                else:
+                    db, lb = _summed_dtype(db), lb - {c}
+        if not contracted:
+            da = np.promote_types(da, db)
+        elif da != db:
+            raise RuntimeError(
+                f"expected scalar type {scalar_name(da)} but found {scalar_name(db)}"
+            )
+        elif da.kind == "b" and all(spec.size[c] for c in la | lb):  # bmm: empty passes
+            raise kernel_error("bmm", da)
+        la = (la | lb) - set(contracted)
+    return da
+
+
 def _einsum_array(equation: str, *arrays: np.ndarray) -> np.ndarray:
     out = np.einsum(equation, *arrays, optimize=len(arrays) > 1)
     return np.asarray(out)
@@ -193,8 +239,10 @@ class Einsum(Primitive):
     node_name = "ViewBackward0"  # torch's einsum is composite: its last op names the node
 
     @staticmethod
-    def forward(ctx, *ops, spec):
+    def forward(ctx, *ops, spec, dtype=None):
         arrays = [a.reshape(s) for a, s in zip(ops, spec.shapes)]
+        if dtype is not None and dtype != arrays[0].dtype:  # torch's sums of integers, in int64
+            arrays = [a.astype(dtype) for a in arrays]
         out = _einsum_array(spec.equation, *arrays)
         if any(np.may_share_memory(out, a) for a in ops):  # a one-operand view: own its memory
             out = out.copy()
@@ -274,9 +322,10 @@ def einsum(equation: str, *operands: Any) -> Tensor:
     arrays = [o.data if isinstance(o, Tensor) else o for o in operands]
     spec = _parse(equation, [a.shape for a in arrays])
     same_dtype(arrays)
+    dt = _torch_dtype(spec, arrays[0].dtype) if arrays else None
     summed = set("".join(spec.labels)) - set(spec.out)
     if len(operands) == 1:  # torch: a permute, then a sum if any label is summed
         cls = _EinsumSum if summed else _EinsumPermute
     else:  # torch: products, reshaped through bmm when some label is contracted
         cls = Einsum if summed else _EinsumMul
-    return cls.apply(*operands, spec=spec)
+    return cls.apply(*operands, spec=spec, dtype=dt)

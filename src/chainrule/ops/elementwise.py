@@ -1,4 +1,5 @@
-"""Unary elementwise primitives (exp log sqrt abs sin cos tanh sigmoid relu clamp, casts).
+"""Unary elementwise primitives (exp log sqrt abs sin cos tanh sigmoid relu clamp clamp_min
+clamp_max, casts).
 
 Each docstring's first line is the math; the formula sits beside it.
 """
@@ -11,7 +12,7 @@ import numpy as np
 
 from chainrule import _dtype
 from chainrule.ops import _dual as d
-from chainrule.ops._util import Primitive
+from chainrule.ops._util import Primitive, broadcast_error
 from chainrule.tensor import Tensor
 
 _F32 = _dtype.DEFAULT_FLOAT
@@ -19,6 +20,18 @@ _F32 = _dtype.DEFAULT_FLOAT
 
 def to_float(x: np.ndarray) -> np.ndarray:
     return x if x.dtype.kind == "f" else x.astype(_F32)
+
+
+def _promote(*arrays: np.ndarray | None) -> list[np.ndarray | None]:
+    """Tensor operands (None skipped) cast to torch's result dtype: float beats int beats bool,
+    and within the winning kind a dimensioned operand outranks a 0-d one."""
+    present = [a for a in arrays if a is not None]
+    rt = present[0]
+    for a in present[1:]:
+        dt = _dtype.result_type(rt, a)
+        dimensioned = any(v.ndim and v.dtype.kind == dt.kind for v in (rt, a))
+        rt = np.empty((1,) if dimensioned else (), dt)
+    return [a if a is None or a.dtype == rt.dtype else a.astype(rt.dtype) for a in arrays]
 
 
 class Exp(Primitive):
@@ -82,6 +95,8 @@ class Abs(Primitive):
 
     @staticmethod
     def forward(ctx, x):
+        if x.dtype.kind == "b":
+            raise _dtype.kernel_error("abs_cpu", x.dtype)
         ctx.save_for_backward(x)
         return np.abs(x)
 
@@ -169,7 +184,9 @@ class Relu(Primitive):
 
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0) if x.dtype.kind != "b" else x.copy()
+        if x.dtype.kind == "b":
+            raise RuntimeError("Boolean inputs not supported for relu")
+        out = np.maximum(x, 0)
         ctx.save_for_backward(out)
         return out
 
@@ -188,8 +205,14 @@ class Clamp(Primitive):
     def forward(ctx, x, lo, hi):
         if lo is None and hi is None:
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        lo, hi = (b.item() if isinstance(b, np.generic) else b for b in (lo, hi))  # as numbers
+        if x.dtype.kind == "b" and all(b is None or isinstance(b, bool) for b in (lo, hi)):
+            kernel = "clamp_max" if lo is None else ("clamp_min" if hi is None else "clamp")
+            raise _dtype.kernel_error(kernel + "_scalar_cpu", x.dtype)  # a bool result
         if any(isinstance(b, float) for b in (lo, hi)) and x.dtype.kind != "f":
             x = x.astype(_F32)
+        elif x.dtype.kind in "iu":  # int bounds in x's dtype: overflow checked, wrapped (torch)
+            lo, hi = (None if b is None else _dtype.checked_scalar(b, x.dtype) for b in (lo, hi))
         ctx.save_for_backward(x)
         ctx.bounds = (lo, hi)
         out = x
@@ -225,6 +248,10 @@ class ClampTensor(Primitive):
     def forward(ctx, x, lo, hi):
         if all(b is None for b in (lo, hi)):
             raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        # a bool result: torch's clamp kernel refuses it (one bound alone is maximum/minimum)
+        if all(v is not None and v.dtype.kind == "b" for v in (x, lo, hi)):
+            raise _dtype.kernel_error("clamp_cpu", x.dtype)
+        x, lo, hi = _promote(x, lo, hi)
         out = x
         if lo is not None:
             out = np.maximum(out, lo)
@@ -246,6 +273,69 @@ class ClampTensor(Primitive):
             keep_x = keep_x & (x <= hi)
             g_hi = d.masked(g, x > hi if lo is None else (x > hi) | (hi < lo))
         return d.masked(g, keep_x), g_lo, g_hi
+
+
+class ClampMin(Clamp):
+    """out = max(x, lo) for a number lo;  dout/dx = 1 where x >= lo (the bound passes, as torch)"""
+
+    node_name = "ClampMinBackward0"
+
+    @staticmethod
+    def forward(ctx, x, bound):
+        return Clamp.forward(ctx, x, bound, None)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return d.where(d.data(x) >= ctx.bounds[0], g, 0.0)  # torch's where: 0, even for inf g
+
+
+class ClampMax(Clamp):
+    """out = min(x, hi) for a number hi;  dout/dx = 1 where x <= hi (the bound passes, as torch)"""
+
+    node_name = "ClampMaxBackward0"
+
+    @staticmethod
+    def forward(ctx, x, bound):
+        return Clamp.forward(ctx, x, None, bound)
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        return d.where(d.data(x) <= ctx.bounds[1], g, 0.0)
+
+
+class ClampMinTensor(Primitive):
+    """out = max(x, lo) for a tensor lo;  dout/dx = 1 where x >= lo (a tie goes to x),
+    dout/dlo = 1 where x < lo; NaN on either side gives neither a gradient (as torch)"""
+
+    node_name = "ClampMinBackward1"
+    _np = staticmethod(np.maximum)
+
+    @classmethod
+    def forward(cls, ctx, x, bound):
+        x, bound = _promote(x, bound)
+        try:
+            out = cls._np(x, bound)
+        except ValueError:
+            raise broadcast_error(x, bound) from None
+        ctx.save_for_backward(x, bound)
+        return out
+
+    @classmethod
+    def backward(cls, ctx, g):
+        x, bound = (d.data(v) for v in ctx.saved_tensors)
+        keep = x >= bound if cls._np is np.maximum else x <= bound
+        passed = x < bound if cls._np is np.maximum else x > bound
+        return d.where(keep, g, 0.0), d.where(passed, g, 0.0)
+
+
+class ClampMaxTensor(ClampMinTensor):
+    """out = min(x, hi) for a tensor hi;  dout/dx = 1 where x <= hi (a tie goes to x),
+    dout/dhi = 1 where x > hi; NaN on either side gives neither a gradient (as torch)"""
+
+    node_name = "ClampMaxBackward1"
+    _np = staticmethod(np.minimum)
 
 
 class Clone(Primitive):
@@ -290,3 +380,27 @@ def clamp(input: Tensor, min: Any = None, max: Any = None) -> Tensor:
             )
         return ClampTensor.apply(input, min, max)
     return Clamp.apply(input, lo=min, hi=max)
+
+
+def _clamp_one(name: str, scalar: type, tensor: type, input: Tensor, bound: Any) -> Tensor:
+    if isinstance(bound, Tensor):
+        return tensor.apply(input, bound)
+    if not isinstance(bound, (bool, int, float, np.number, np.bool_)):
+        raise TypeError(
+            f"{name}() received an invalid combination of arguments - got (Tensor, "
+            f"{type(bound).__name__}), but expected one of:\n * (Tensor input, Tensor {name[6:]})"
+            f"\n * (Tensor input, Number {name[6:]})"
+        )
+    return scalar.apply(input, bound=bound)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:
+    """max(input, min) for a number or tensor min (torch.clamp_min: the bound passes the
+    gradient to input)."""
+    return _clamp_one("clamp_min", ClampMin, ClampMinTensor, input, min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:
+    """min(input, max) for a number or tensor max (torch.clamp_max: the bound passes the
+    gradient to input)."""
+    return _clamp_one("clamp_max", ClampMax, ClampMaxTensor, input, max)

@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import _dtype
 from chainrule.autograd.function import _wrap
 from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
@@ -43,12 +44,30 @@ clip = clamp
 mm = mv = dot = matmul
 
 
+def scale_alpha(input: Any, other: Any, alpha: Any, name: str = "alpha") -> Any:
+    """other * alpha for add/sub(alpha=...), after torch's checks of alpha against the result
+    dtype: no bool alpha unless the result is bool, no float alpha for integer results, and
+    a bool result takes alpha as a bool."""
+    if alpha.__class__ is int and alpha == 1:
+        return other
+    rt = _dtype.result_type(*(v.data if isinstance(v, Tensor) else v for v in (input, other)))
+    if isinstance(alpha, (bool, np.bool_)) and rt.kind != "b":
+        raise RuntimeError(f"Boolean {name} only supported for Boolean results.")
+    if rt.kind in "iub" and not isinstance(alpha, (int, np.integer, np.bool_)):
+        raise RuntimeError(
+            f"For integral input tensors, argument {name} must not be a floating point number."
+        )
+    if rt.kind == "b":
+        return other if alpha else (other * False if isinstance(other, Tensor) else False)
+    return other if alpha == 1 else other * alpha
+
+
 def add(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    return ar.Add.apply(input, other if alpha == 1 else other * alpha)
+    return ar.Add.apply(input, scale_alpha(input, other, alpha))
 
 
 def sub(input: Any, other: Any, *, alpha: Any = 1) -> Tensor:
-    return ar.Sub.apply(input, other if alpha == 1 else other * alpha)
+    return ar.Sub.apply(input, scale_alpha(input, other, alpha))
 
 
 def mul(input: Any, other: Any) -> Tensor:

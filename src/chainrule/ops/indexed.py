@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import checked_scalar
 from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
@@ -221,8 +222,9 @@ def _index_add_at(x: Tensor, dim: int, index: Any, source: Any) -> tuple:
 
 
 def _alpha(alpha: Any, x: Tensor) -> Any:
-    # integer tensors take alpha truncated, as torch
-    return alpha if x.data.dtype.kind == "f" or alpha == 1 else int(alpha)
+    # integer tensors take alpha truncated (an error where it overflows their dtype), as torch
+    dt = x.data.dtype
+    return alpha if dt.kind == "f" or alpha == 1 else int(checked_scalar(alpha, dt))
 
 
 def index_add(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Any = 1) -> Tensor:
@@ -310,7 +312,7 @@ def index_fill(input: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
     at, negative = _index_fill_at(input, dim, index, value)
     if isinstance(value, Tensor):
         return IndexFillTensor.apply(input, value, at=at, negative=negative)
-    return IndexFill.apply(input, at=at, value=value)
+    return IndexFill.apply(input, at=at, value=checked_scalar(value, input.data.dtype))
 
 
 def index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
@@ -319,6 +321,7 @@ def index_fill_(self: Tensor, dim: int, index: Tensor, value: Any) -> Tensor:
         return apply_inplace(
             self, IndexFillTensor, (value,), "index_fill_", False, at=at, negative=negative
         )
+    value = checked_scalar(value, self.data.dtype)
     return apply_inplace(self, IndexFill, (), "index_fill_", False, at=at, value=value)
 
 
@@ -361,7 +364,7 @@ def masked_fill(input: Tensor, mask: Tensor, value: Any) -> Tensor:
     m = _mask_value(mask, value, "masked_fill")
     if isinstance(value, Tensor):
         return MaskedFillTensor.apply(input, value, mask=m)
-    return MaskedFill.apply(input, mask=m, value=value)
+    return MaskedFill.apply(input, mask=m, value=checked_scalar(value, input.data.dtype))
 
 
 def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
@@ -377,6 +380,7 @@ def masked_fill_(self: Tensor, mask: Tensor, value: Any) -> Tensor:
         )
     if isinstance(value, Tensor):
         return apply_inplace(self, MaskedFillTensor, (value,), "masked_fill_", False, mask=m)
+    value = checked_scalar(value, self.data.dtype)
     return apply_inplace(self, MaskedFill, (), "masked_fill_", False, mask=m, value=value)
 
 

@@ -19,6 +19,7 @@ from chainrule.autograd.grad_mode import state as _grad_state
 from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
 from chainrule.ops._util import broadcast_error
+from chainrule.ops.functional import scale_alpha
 from chainrule.ops.indexing import IndexPut, convert_index, split_ints
 from chainrule.tensor import Tensor, _share_version, bump_version
 
@@ -80,8 +81,9 @@ def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
     return order.index(src.kind) <= order.index(dst.kind)
 
 
-def apply_inplace(t: Tensor, fn: Any, others: tuple, opname: str, needs_old: bool,
-                  **kw: Any) -> Tensor:
+def apply_inplace(
+    t: Tensor, fn: Any, others: tuple, opname: str, needs_old: bool, **kw: Any
+) -> Tensor:
     """Run `fn(t, *others)` (a Primitive) and make t hold the result, history included."""
     record = _grad_state.enabled and (
         t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
@@ -195,12 +197,12 @@ def _binary_inplace(fn: Any, ufunc: Any, opname: str, needs_old: bool) -> Any:
     memory, as hand-written NumPy would do it (the optimiser-update path)."""
 
     def op(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
-        if alpha != 1:
-            other = other * alpha
+        other = scale_alpha(t, other, alpha)
         o = other.data if isinstance(other, Tensor) else other
-        if not (_grad_state.enabled and (t._requires_grad or (
-            isinstance(other, Tensor) and other._requires_grad
-        ))) and _writes_directly(t.data, o):
+        if not (
+            _grad_state.enabled
+            and (t._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+        ) and _writes_directly(t.data, o):
             ufunc(t.data, o, out=t.data)
             mark_modified(t)
             return t

@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import numpy as np
 
+from chainrule._dtype import kernel_error
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
 from chainrule.ops.arithmetic import prep
 from chainrule.tensor import Tensor
+
+
+def _product_kernel(a: int, b: int) -> str:
+    """The CPU kernel torch's matmul reaches for operands of a and b dimensions."""
+    if b >= 3:
+        return "bmm"
+    if b == 1:
+        return "dot" if a == 1 else "addmv_impl_cpu"
+    return "addmm_impl_cpu_"
+
+
+def check_bool_product(x: np.ndarray, y: np.ndarray, kernel: str | None = None) -> None:
+    """torch has no bool matrix products: its kernel error, except where an empty product
+    returns before the kernel (an empty result or contracted dim; dot always refuses)."""
+    if x.dtype.kind != "b" and y.dtype.kind != "b":
+        return
+    kernel = kernel or _product_kernel(x.ndim, y.ndim)
+    if kernel == "dot" or (x.size and y.size):
+        raise kernel_error(kernel, np.dtype(np.bool_))
 
 
 class MatMul(Primitive):
@@ -31,9 +51,11 @@ class MatMul(Primitive):
             raise RuntimeError(
                 f"mat1 and mat2 shapes cannot be multiplied ({xs} and {ys})"
             ) from None
+        check_bool_product(x, y)  # after the shapes' check, as torch
         e = ctx._edges  # an operand whose partner needs no gradient: keep just its shape
-        ctx.save_for_backward(x if e[1] is not None else x.shape,
-                              y if e[0] is not None else y.shape)
+        ctx.save_for_backward(
+            x if e[1] is not None else x.shape, y if e[0] is not None else y.shape
+        )
         return out
 
     @staticmethod

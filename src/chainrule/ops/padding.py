@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import kernel_error
 from chainrule.autograd.function import NULL_CTX
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
@@ -172,6 +173,10 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
     if k not in (1, 2, 3) or n not in (k + 1, k + 2):
         raise NotImplementedError(_NOT_SUPPORTED.format(p=len(pads), n=n))
     _check_mode(mode, shape, pairs)
+    if input.data.dtype.kind == "b" and mode != "circular":
+        raise kernel_error(
+            f"{'reflection' if mode == 'reflect' else 'replication'}_pad{k}d", input.data.dtype
+        )
     maps = [_source(mode, shape[n - 1 - i], lo, hi) for i, (lo, hi) in enumerate(pairs)][::-1]
     index = (slice(None),) * (n - k) + np.ix_(*maps)
     return _PADS[mode, k].apply(input, index=index)

@@ -245,6 +245,8 @@ def max_pool1d(
         ow -= 1
     if ow <= 0:
         raise RuntimeError(f"{name} Invalid computed output size: {ow}")
+    if not _needs_grad(input):  # torch's max_pool1d_impl, which has float loops only
+        _not_for("max_pool1d_impl", x, "biu")
     res = _max_pool2d(input.unsqueeze(-2), (1, k), (1, s), (0, p), (1, dv), ceil_mode, False)
     return _squeezed(res)
 

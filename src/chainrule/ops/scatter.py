@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule._dtype import SCALAR_TYPE
+from chainrule._dtype import SCALAR_TYPE, checked_scalar
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
 from chainrule.ops.inplace import apply_inplace
@@ -322,7 +322,7 @@ def _scatter(
     elif tensors:
         cls, kw = Scatter, {"grid": grid}
     else:
-        cls, kw = ScatterValue, {"value": src}
+        cls, kw = ScatterValue, {"value": checked_scalar(src, x.data.dtype)}
     if inplace:
         return apply_inplace(x, cls, tensors, "scatter_", False, at=at, **kw)
     return cls.apply(x, *tensors, at=at, **kw)

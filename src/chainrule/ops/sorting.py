@@ -261,13 +261,14 @@ def kthvalue(input: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any
     """(values, indices) of the k-th smallest element along `dim` (k counts from 1)."""
     x = input.data
     axis = norm_dim(int(dim), x.ndim)
-    _no_bool("kthvalue", x)
     _check_reduction_dim("kthvalue", x, axis)
     n = x.shape[axis] if x.ndim else 1
     if not 1 <= k <= n:
         raise RuntimeError(
             f"kthvalue(): selected number k out of range for dimension {axis} (k = {k}, size {n})"
         )
+    if x.ndim:  # torch copies a 0-d input before its kernel's dtype dispatch
+        _no_bool("kthvalue", x)
     values, indices = Kthvalue.apply(input, k=int(k), axis=axis, keepdim=keepdim)
     return kthvalue_result(values, indices)
 

@@ -1,5 +1,7 @@
 """More elementwise primitives: the exp/log family (log1p expm1 exp2 log2 log10 rsqrt square
-reciprocal), and trigonometric and hyperbolic functions and their inverses.
+reciprocal logit), and trigonometric and hyperbolic functions and their inverses.
+
+clamp_min and clamp_max (ops/elementwise.py, beside clamp) are exported from here too.
 
 This module also gathers the names of its sibling families -- ops/erf_gamma.py (erf erfc erfinv
 lgamma digamma polygamma), ops/rounding.py (step functions, nan_to_num, isnan...),
@@ -17,11 +19,12 @@ from typing import Any
 import numpy as np
 
 from chainrule.autograd.function import _wrap
+from chainrule.ops import _dual as d
 from chainrule.ops import division, erf_gamma, rounding, special_binary
 from chainrule.ops._util import Primitive
 from chainrule.ops.arithmetic import Pow, Reciprocal
 from chainrule.ops.division import *  # noqa: F403 - re-exported through __all__
-from chainrule.ops.elementwise import to_float
+from chainrule.ops.elementwise import clamp_max, clamp_min, to_float  # noqa: F401 - exported
 from chainrule.ops.erf_gamma import *  # noqa: F403
 from chainrule.ops.erf_gamma import FloatUnary, apply_dual
 from chainrule.ops.rounding import *  # noqa: F403
@@ -137,6 +140,46 @@ class Rsqrt(Primitive):
         (out,) = ctx.saved_tensors
         with np.errstate(over="ignore", invalid="ignore"):
             return -0.5 * g * out**3
+
+
+class Logit(Primitive):
+    """out = log(z / (1 - z)), z = x clamped to [eps, 1 - eps] (eps >= 0; else z = x);
+    dout/dx = 1 / (x (1 - x)) inside the clamp's range, bounds included, else 0; without eps,
+    NaN outside [0, 1] and +-inf at 0 and 1 (as torch)"""
+
+    node_name = "LogitBackward0"
+
+    @staticmethod
+    def forward(ctx, x, eps):
+        x = to_float(x)
+        z = x
+        if eps is not None and not eps < 0:  # torch's kernel clamps so: x < lo first
+            lo = x.dtype.type(eps)
+            hi = x.dtype.type(1) - lo
+            z = np.where(x < lo, lo, np.where(x > hi, hi, x))
+        ctx.save_for_backward(x)
+        ctx.eps = eps
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.log(z / (1 - z))
+
+    @staticmethod
+    def backward(ctx, g):
+        (x,) = ctx.saved_tensors
+        eps, xd = ctx.eps, d.data(x)
+        dt = xd.dtype.type
+        # torch has two formulas: logit_backward's kernel, and under create_graph a where()
+        # whose mask differs at NaN inputs and for a negative eps
+        if d._t(g):
+            lo, hi = (0.0, 1.0) if eps is None else (dt(eps), dt(1.0 - eps))
+            outside, fill = ~((xd >= lo) & (xd <= hi)), (math.nan if eps is None else 0.0)
+        elif eps is None or eps < 0:
+            outside, fill = (xd < 0) | (xd > 1), math.nan
+        else:
+            lo = dt(eps)
+            outside, fill = (xd < lo) | (xd > dt(1) - lo), 0.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            grad = g / (x * (1 - x))
+        return d.where(outside, fill, grad) if outside.any() else grad
 
 
 # --- trigonometric and hyperbolic ----------------------------------------------------------------
@@ -277,6 +320,11 @@ acosh = arccosh = _unary(Acosh, "acosh")
 atanh = arctanh = _unary(Atanh, "atanh")
 
 
+def logit(input: Tensor, eps: float | None = None) -> Tensor:
+    """log(p / (1 - p)), p = input clamped to [eps, 1 - eps] when eps is given."""
+    return Logit.apply(input, eps=None if eps is None else float(eps))
+
+
 def square(input: Tensor) -> Tensor:
     """input * input, as torch's pow(input, 2): integer dtypes stay, bool becomes int64."""
     if input.data.dtype.kind == "b":
@@ -285,7 +333,8 @@ def square(input: Tensor) -> Tensor:
 
 
 _OWN = [
-    "log1p", "expm1", "exp2", "log2", "log10", "rsqrt", "reciprocal", "square",
+    "log1p", "expm1", "exp2", "log2", "log10", "rsqrt", "reciprocal", "square", "logit",
+    "clamp_min", "clamp_max",
     "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan",
     "sinh", "cosh", "asinh", "acosh", "atanh", "arcsinh", "arccosh", "arctanh",
 ]  # fmt: skip

@@ -1,9 +1,9 @@
-"""nn.functional's normalize, cosine_similarity and pairwise_distance, and the p-norm primitive
-they share (re-exported by linear.py).
+"""nn.functional's normalize, cosine_similarity and pairwise_distance (re-exported by
+linear.py), on linalg.vector_norm's primitive (ops/norms.py).
 
 They compose as torch composes them, so their graphs, gradients and conventions are torch's:
-`x / max(norm, eps)` for normalize, `sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps))` for the
-cosine (whose clamps torch applies without recording them), `norm(x1 - x2 + eps)` for the
+`x / clamp_min(norm, eps)` for normalize, `sum(x1 / max(|x1|, eps) * x2 / max(|x2|, eps))` for
+the cosine (whose clamps torch applies without recording them), `norm(x1 - x2 + eps)` for the
 pairwise distance.
 """
 
@@ -15,71 +15,18 @@ from typing import Any
 import numpy as np
 
 from chainrule._dtype import SCALAR_TYPE
-from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
-from chainrule.ops.elementwise import clamp
+from chainrule.ops.elementwise import clamp_min
+from chainrule.ops.norms import VectorNorm
 from chainrule.tensor import Tensor
 
 _TORCH_TYPES = SCALAR_TYPE  # torch's ScalarType names
 
 
-def _sum(x: np.ndarray, axes: tuple | None) -> np.ndarray:
-    return x.sum(axis=axes, keepdims=True)
-
-
-class VectorNorm(Primitive):
-    """out = (sum |x|^p)^(1/p) over axes (max |x| for p = inf, the count of nonzeros for p = 0);
-    dx = sign(x) |x|^(p-1) g / out^(p-1), 0 where out = 0 (p = 2: x g / out, 0 at x = 0, as
-    torch); p = 1: sign(x) g (0 at x_i = 0); p = +-inf: g split evenly among the extrema of |x|"""
-
-    node_name = "LinalgVectorNormBackward0"
-
-    @staticmethod
-    def forward(ctx, x, p, axes, keepdim):
-        a = np.abs(x)
-        if p == 2:
-            out = np.sqrt(_sum(x * x, axes))
-        elif p == 1:
-            out = _sum(a, axes)
-        elif p == math.inf:
-            out = a.max(axis=axes, keepdims=True)
-        elif p == -math.inf:
-            out = a.min(axis=axes, keepdims=True)
-        elif p == 0:
-            out = _sum(x != 0, axes).astype(x.dtype)
-        else:
-            with np.errstate(divide="ignore"):  # |x| = 0 with p < 0: inf, as torch
-                out = _sum(a**p, axes) ** (1 / p)
-        ctx.kept, ctx.axes, ctx.p = out.shape, axes, p
-        if not keepdim:
-            out = out.reshape([s for i, s in enumerate(x.shape) if axes and i not in axes])
-        ctx.save_for_backward(x, out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        p = ctx.p
-        g, n = d.reshape(g, ctx.kept), d.reshape(out, ctx.kept)
-        xd, nd = d.data(x), d.data(n)
-        if p == 0:
-            return d.const(g, np.zeros(xd.shape, xd.dtype))
-        if p == 1:
-            return g * d.sign(x)
-        if math.isinf(p):
-            hit = np.abs(xd) == nd
-            return g * d.sign(x) * d.const(x, (hit / _sum(hit, ctx.axes)).astype(xd.dtype))
-        if p < 1:  # sign(x) |x|^(p-1) g out^(1-p), 0 where x = 0
-            nz = xd != 0
-            a = d.where(nz, abs(x), 1.0)
-            return d.masked(d.sign(x) * a ** (p - 1) * g * n ** (1 - p), nz)
-        live = nd != 0
-        safe = d.where(live, n, 1.0)
-        r = x if p == 2 else (d.sign(x) * abs(x) ** (p - 1) if p < 2 else x * abs(x) ** (p - 2))
-        return d.masked(r * g / (safe if p == 2 else safe ** (p - 1)), live)
-
-
 class Norm(VectorNorm):
+    """out = ||x||_p over axes: linalg.vector_norm's math under at::norm's name, which
+    pairwise_distance records"""
+
     node_name = "NormBackward1"
 
 
@@ -119,8 +66,8 @@ def normalize(
     if out is not None:
         raise NotImplementedError("normalize(out=...): chainrule has no out= arguments")
     _check_floating(input)
-    n = VectorNorm.apply(input, p=p, axes=_axes(dim, input.data.ndim), keepdim=True)
-    return input / clamp(n, min=eps).expand_as(input)
+    n = VectorNorm.apply(input, ord=p, axes=_axes(dim, input.data.ndim), keepdim=True)
+    return input / clamp_min(n, eps).expand_as(input)
 
 
 def _float_pair(x1: Tensor, x2: Tensor) -> tuple[Tensor, Tensor]:
@@ -150,8 +97,8 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
             raise broadcast_error(x1.data, x2.data) from None
         x1, x2 = x1.expand(shape), x2.expand(shape)
     axes = _axes(dim, x1.data.ndim)
-    n1 = ClampedClone.apply(VectorNorm.apply(x1, p=2, axes=axes, keepdim=True), eps=eps)
-    n2 = ClampedClone.apply(VectorNorm.apply(x2, p=2, axes=axes, keepdim=True), eps=eps)
+    n1 = ClampedClone.apply(VectorNorm.apply(x1, ord=2, axes=axes, keepdim=True), eps=eps)
+    n2 = ClampedClone.apply(VectorNorm.apply(x2, ord=2, axes=axes, keepdim=True), eps=eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
 
 
@@ -162,4 +109,10 @@ def pairwise_distance(
     ndim = max(x1.data.ndim, x2.data.ndim)
     diff = x1 - x2 + eps
     _check_floating(diff)
-    return Norm.apply(diff, p=p, axes=(ndim - 1,) if ndim else None, keepdim=keepdim)
+    p, shape = float(p), diff.data.shape
+    if (p < 0 or math.isinf(p)) and shape and shape[-1] == 0:  # linalg.vector_norm's check
+        raise RuntimeError(
+            f"linalg.vector_norm cannot compute the {p:g} norm on the dimension {len(shape) - 1}"
+            "because this dimension is empty and the operation does not have an identity"
+        )
+    return Norm.apply(diff, ord=p, axes=(ndim - 1,) if ndim else None, keepdim=keepdim)

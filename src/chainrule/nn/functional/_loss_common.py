@@ -1,6 +1,6 @@
-"""What the losses share: torch's reduction arguments, argument checks, and three small
-primitives (clamp_min at 0, log_sigmoid, the vector norm of pairwise_distance, division by a
-count) that the losses compose, whose gradients and names must follow torch's."""
+"""What the losses share: torch's reduction arguments, argument and dtype checks, and the
+division by a count that torch's C++ losses record as DivBackward1 (the public `/` records
+DivBackward0)."""
 
 from __future__ import annotations
 
@@ -8,23 +8,17 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
+from chainrule._dtype import SCALAR_TYPE, kernel_error, result_type
 from chainrule.autograd.grad_mode import state as _grad_state
-from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error
 from chainrule.tensor import Size, Tensor
 
 REDUCTIONS = ("none", "mean", "sum")
 
-# torch's ScalarType names, for its dtype messages
-SCALAR_TYPE = {
-    "bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-    "int64": "Long", "float16": "Half", "float32": "Float", "float64": "Double",
-}  # fmt: skip
-
 
 def scalar_type(a: np.ndarray) -> str:
+    """An array's dtype as torch's messages name it ("Long")."""
     return SCALAR_TYPE.get(a.dtype.name, a.dtype.name)
 
 
@@ -103,6 +97,36 @@ def warn_size(input: Tensor, target: Tensor) -> None:
         )
 
 
+def float_kernel(kernel: str, x: np.ndarray, y: np.ndarray) -> np.dtype:
+    """The dtype a binary loss kernel runs in (torch's promotion of x and y): NotImplementedError
+    as torch where that is not a float, after its broadcast check."""
+    dt = result_type(x, y)
+    if dt.kind != "f":
+        check_broadcast(x, y)
+        raise kernel_error(kernel, dt)
+    return dt
+
+
+def cast_error(result: np.dtype, out: np.dtype) -> RuntimeError:
+    """torch's error for a result written into a tensor of a kind that cannot hold it."""
+    names = (SCALAR_TYPE.get(np.dtype(t).name, np.dtype(t).name) for t in (result, out))
+    return RuntimeError("result type {} can't be cast to the desired output type {}".format(*names))
+
+
+BOOL_SUB_BOTH = (
+    "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
+    "`logical_xor()` operator instead."
+)
+BOOL_SUB = (
+    "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+    "invert a mask, use the `~` or `logical_not()` operator instead."
+)
+BOOL_NEG = (
+    "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert "
+    "a mask, use the `~` or `logical_not()` operator instead."
+)
+
+
 def check_broadcast(a: Any, b: Any) -> None:
     """RuntimeError as torch when two shapes do not broadcast."""
     try:
@@ -126,33 +150,14 @@ def constant(t: Any, dtype: np.dtype) -> np.ndarray:
     return a if a.dtype == dtype else a.astype(dtype)
 
 
-# --- primitives the composite losses share -----------------------------------------------------
-
-
-class ClampMin(Primitive):
-    """out = max(x, 0);  dout/dx = 1 where x >= 0: the bound passes the gradient (as torch's
-    clamp_min, which the margin losses use; unlike relu)"""
-
-    node_name = "ClampMinBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.mask = x >= 0
-        return np.maximum(x, 0)
-
-    @staticmethod
-    def backward(ctx, g):
-        return d.masked(g, ctx.mask)
-
-
-def clamp_min0(x: Tensor) -> Tensor:
-    return ClampMin.apply(x)
+# --- the primitive the composite losses share ---------------------------------------------------
 
 
 class DivScalar(Primitive):
-    """out = x / c for a number c;  dout/dx = 1 / c (ATen's div by a Scalar, named as torch
-    names it where a C++ loss divides by a count)"""
+    """out = x / c for a number c;  dout/dx = 1 / c"""
 
+    # not the public `/`, which records DivBackward0: ATen's div by a Scalar, where a C++ loss
+    # divides by a count, records DivBackward1
     node_name = "DivBackward1"
 
     @staticmethod
@@ -163,83 +168,3 @@ class DivScalar(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g / ctx.c
-
-
-def sigmoid(x: Any) -> Any:
-    """sigmoid for arrays (scipy's expit never overflows) and Tensors."""
-    return x.sigmoid() if isinstance(x, Tensor) else expit(x)
-
-
-class LogSigmoid(Primitive):
-    """out = log(sigmoid(x)) = -log(1 + exp(-x));  dout/dx = sigmoid(-x) (stable at any |x|)"""
-
-    node_name = "LogSigmoidBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return -np.logaddexp(0, -x)
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        return g * sigmoid(-x)
-
-
-def log_sigmoid(x: Any) -> Any:
-    """log(sigmoid(x)) for arrays and Tensors (a recorded op)."""
-    return LogSigmoid.apply(x) if isinstance(x, Tensor) else -np.logaddexp(0, -x)
-
-
-class Norm(Primitive):
-    """out = ||x||_p along the last dim;  dout/dx = sign(x) |x|^(p-1) / out^(p-1), which is
-    0 where out = 0 (torch's norm_backward, so pairwise_distance has gradient 0 there); for
-    p = inf the gradient is shared evenly by the elements of largest |x| (as torch)"""
-
-    node_name = "NormBackward1"
-
-    @staticmethod
-    def forward(ctx, x, p):
-        a = np.abs(x)
-        if p == 2:
-            out = np.sqrt((x * x).sum(-1))
-        elif p == 1:
-            out = a.sum(-1)
-        elif p == np.inf:
-            out = a.max(-1, initial=0)
-        elif p == 0:
-            out = (a != 0).sum(-1).astype(x.dtype)
-        else:
-            with np.errstate(divide="ignore"):
-                out = (a**p).sum(-1) ** (1.0 / p)
-        ctx.save_for_backward(x, out)
-        ctx.p = p
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        x, out = ctx.saved_tensors
-        p = ctx.p
-        g, out = d.reshape(g, (*g.shape, 1)), d.reshape(out, (*out.shape, 1))
-        xd, zero = d.data(x), d.data(out) == 0
-        if p == 0:
-            return g * d.const(g, np.zeros_like(xd))
-        if p == 1:
-            return g * d.sign(x)
-        if p == np.inf:
-            mask = np.abs(xd) == d.data(out)
-            share = mask / mask.sum(-1, keepdims=True).clip(1)
-            return g * d.const(g, (np.sign(xd) * share).astype(xd.dtype))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if p == 2:
-                return d.where(zero, 0.0, g * (x / out))
-            if p < 1:  # |x|^(p-1) is inf at x = 0: torch zeroes it there
-                scaled = d.where(xd == 0, 0.0, d.sign(x) * abs(x) ** (p - 1))
-                return scaled * g * out ** (1 - p)
-            scaled = x * abs(x) ** (p - 2) if p >= 2 else d.sign(x) * abs(x) ** (p - 1)
-            return scaled * d.where(zero, 0.0, g / out ** (p - 1))
-
-
-def pairwise_distance(x1: Tensor, x2: Tensor, p: float, eps: float) -> Tensor:
-    """torch's at::pairwise_distance: ||x1 - x2 + eps||_p along the last dim."""
-    return Norm.apply(x1 - x2 + eps, p=float(p))

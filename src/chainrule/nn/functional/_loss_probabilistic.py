@@ -3,7 +3,8 @@
 The binary cross-entropies are primitives as in torch: binary_cross_entropy for torch's clamp of
 the logs at -100 and its guarded gradient, the logits form for stability (it never evaluates
 log(sigmoid(x)) as such, so logits of +-1e4 give finite losses and gradients). kl_div,
-poisson_nll_loss and gaussian_nll_loss compose primitives exactly as torch does.
+poisson_nll_loss and gaussian_nll_loss compose primitives exactly as torch does. Integer inputs
+do what torch's do: the kernels refuse them, the composites compute in torch's dtypes.
 """
 
 from __future__ import annotations
@@ -15,31 +16,43 @@ from typing import Any
 import numpy as np
 from scipy.special import xlogy
 
+from chainrule._dtype import DEFAULT_FLOAT, kernel_error
 from chainrule.autograd.grad_mode import no_grad
+from chainrule.nn.functional._activation_ops import LogSigmoid, dual, sigmoid
 from chainrule.nn.functional._loss_common import (
+    BOOL_SUB,
+    BOOL_SUB_BOTH,
     REDUCTIONS,
     apply_reduction,
+    cast_error,
     check_reduction,
     constant,
     data,
     grad_scale,
     legacy_reduction,
-    log_sigmoid,
     no_grad_arg,
     reduce_array,
-    sigmoid,
+    scalar_type,
     size_str,
 )
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error
 from chainrule.ops.arithmetic import prep, where
+from chainrule.ops.special import Logit
 from chainrule.tensor import Tensor
 
 _BCE_EPS = float(np.float32(1e-12))  # torch's EPSILON: the float literal 1e-12f
 
 
-def _clamp_min(x: Any, lo: float) -> Any:
-    return x.clamp(min=lo) if isinstance(x, Tensor) else np.maximum(x, lo)
+def _weigh_and_reduce(
+    ctx: Any, loss: np.ndarray, x: np.ndarray, y: np.ndarray, weight: Any, reduction: str
+) -> np.ndarray:
+    """A binary cross-entropy's forward tail: the loss times weight, reduced; x and y saved."""
+    if weight is not None:
+        loss = loss * weight
+    ctx.save_for_backward(x, y)
+    ctx.weight, ctx.reduction, ctx.n = weight, reduction, loss.size
+    return reduce_array(loss, reduction)
 
 
 class BinaryCrossEntropy(Primitive):
@@ -56,11 +69,7 @@ class BinaryCrossEntropy(Primitive):
                 raise RuntimeError(f"all elements of {name} should be between 0 and 1")
         with np.errstate(divide="ignore"):
             loss = (y - 1) * np.maximum(np.log1p(-x), -100) - y * np.maximum(np.log(x), -100)
-        if weight is not None:
-            loss = loss * weight
-        ctx.save_for_backward(x, y)
-        ctx.weight, ctx.reduction, ctx.n = weight, reduction, loss.size
-        return reduce_array(loss, reduction)
+        return _weigh_and_reduce(ctx, loss, x, y, weight, reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -74,27 +83,8 @@ class BinaryCrossEntropy(Primitive):
         if ctx.needs_input_grad[1]:
             if ctx.weight is not None:
                 gs = gs * d.const(g, ctx.weight)
-            with np.errstate(divide="ignore"):
-                gy = -gs * (Logit.apply(x) if d._t(x) else np.log(x / (1 - x)))
+            gy = -gs * dual(Logit, x, eps=None)
         return gx, gy
-
-
-class Logit(Primitive):
-    """out = log(x / (1 - x));  dout/dx = 1 / (x (1 - x)), inf at 0 and 1 (as torch's logit)"""
-
-    node_name = "LogitBackward0"
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        with np.errstate(divide="ignore"):
-            return np.log(x / (1 - x))
-
-    @staticmethod
-    def backward(ctx, g):
-        (x,) = ctx.saved_tensors
-        with np.errstate(divide="ignore"):
-            return g / (x * (1 - x))
 
 
 def _bce_grad(g: np.ndarray, x: np.ndarray, y: np.ndarray, w: Any) -> np.ndarray:
@@ -107,7 +97,8 @@ class BinaryCrossEntropyGrad(Primitive):
     of its own so that its derivatives are torch's double-backward formulas, which guard with
     (x + e)(1 - x + e), e = 1e-12, instead of differentiating the clamp:
     d/dg = w (x - y) / ((x + e)(1 - x + e)),  d/dx = g w (x^2 - 2xy + y) / ((x + e)(1 - x + e))^2,
-    d/dy = -g w / max(x (1 - x), e) -- so at x = 0 or 1 they are torch's too"""
+    d/dy = -g w / max(x (1 - x), e) -- so at x = 0 or 1 they are torch's too (and the clamp is
+    not differentiated, as torch's)"""
 
     node_name = "BinaryCrossEntropyBackwardBackward0"
 
@@ -126,29 +117,39 @@ class BinaryCrossEntropyGrad(Primitive):
         guard = (x + e) * (1 - x + e)
         d_g = gg * (x - y) / guard
         d_x = gg * g * (x * x - 2 * x * y + y) / (guard * guard)
-        d_y = -gg * g / _clamp_min(x * (1 - x), e)
+        d_y = -gg * g / _denominator(x, e)
         return d_g, d_x, d_y
+
+
+def _denominator(x: Any, e: float) -> Any:
+    """max(x (1 - x), e) whose gradient is that of x (1 - x): torch clamps it in place under
+    no_grad, so bce's third derivative passes the clamp"""
+    denom = (1 - x) * x
+    if not d._t(denom):
+        return np.maximum(denom, e)
+    with no_grad():
+        denom.clamp_(min=e)
+    return denom
 
 
 class BinaryCrossEntropyWithLogits(Primitive):
     """out = w ((1 - y) x - l log_sigmoid(x)), l = 1 + (pos_weight - 1) y;
     dout/dx = w (l sigmoid(x) - pos_weight y),
-    dout/dy = w (log_sigmoid(-x) - pos_weight log_sigmoid(x))"""
+    dout/dy = w (log_sigmoid(-x) - pos_weight log_sigmoid(x)).
+    The loss takes y's dtype, as torch's (which computes it in place into 1 - y)."""
 
     node_name = "BinaryCrossEntropyWithLogitsBackward0"
 
     @staticmethod
     def forward(ctx, x, y, weight, pos_weight, reduction):
+        dt = y.dtype
         x, y = prep(x, y)
-        ls = -np.logaddexp(0, -x)  # log_sigmoid(x), exact at any |x|
+        ls = dual(LogSigmoid, x)  # exact at any |x|
         if pos_weight is not None:
             ls = ls * ((pos_weight - 1) * y + 1)
-        loss = (1 - y) * x - ls
-        if weight is not None:
-            loss = loss * weight
-        ctx.save_for_backward(x, y)
-        ctx.weight, ctx.pos_weight, ctx.reduction, ctx.n = weight, pos_weight, reduction, loss.size
-        return reduce_array(loss, reduction)
+        ctx.pos_weight = pos_weight
+        loss = ((1 - y) * x - ls).astype(dt, copy=False)
+        return _weigh_and_reduce(ctx, loss, x, y, weight, reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -164,12 +165,24 @@ class BinaryCrossEntropyWithLogits(Primitive):
             gx = gs * ((t + 1 - y) * sigmoid(x) - t)
         gy = None
         if ctx.needs_input_grad[1]:
-            gy = gs * -x if pw is None else gs * (log_sigmoid(-x) - log_sigmoid(x) * pw)
+            if pw is None:
+                gy = gs * -x
+            else:
+                gy = gs * (dual(LogSigmoid, -x) - dual(LogSigmoid, x) * pw)
         return gx, gy
 
 
-def _in_place_operand(shape: tuple, w: np.ndarray) -> None:
-    """torch multiplies the loss by weight/pos_weight in place: they must broadcast to it."""
+def _in_place_operand(
+    fn: str, name: str, t: Any, input: Tensor, dtype: np.dtype | None = None
+) -> np.ndarray | None:
+    """weight or pos_weight (None stays None) as an array of the loss's dtype (the input's by
+    default): torch refuses one that requires grad, and multiplies the loss by it in place, so
+    it must broadcast to the input's shape."""
+    if t is None:
+        return None
+    no_grad_arg(fn, name, t)
+    shape = input.data.shape
+    w = constant(t, input.data.dtype if dtype is None else dtype)
     try:
         out = np.broadcast_shapes(shape, w.shape)
     except ValueError:
@@ -178,6 +191,7 @@ def _in_place_operand(shape: tuple, w: np.ndarray) -> None:
         raise RuntimeError(
             f"output with shape {list(shape)} doesn't match the broadcast shape {list(out)}"
         )
+    return w
 
 
 def binary_cross_entropy(
@@ -196,11 +210,14 @@ def binary_cross_entropy(
             f"Using a target size ({size_str(target)}) that is different to the input size "
             f"({size_str(input)}) is deprecated. Please ensure they have the same size."
         )
-    w = None
-    if weight is not None:
-        no_grad_arg("binary_cross_entropy", "weight", weight)
-        w = constant(weight, input.data.dtype)
-        _in_place_operand(shape, w)
+    w = _in_place_operand("binary_cross_entropy", "weight", weight, input)
+    dt, tdt = input.data.dtype, data(target).dtype
+    if tdt != dt:  # one dtype for input, target and loss (torch's TensorIterator check)
+        raise RuntimeError(
+            f"Found dtype {scalar_type(data(target))} but expected {scalar_type(input.data)}"
+        )
+    if dt.kind != "f":
+        raise kernel_error("binary_cross_entropy", dt)
     return BinaryCrossEntropy.apply(input, target, weight=w, reduction=reduction)
 
 
@@ -222,15 +239,20 @@ def binary_cross_entropy_with_logits(
             f"Target size ({size_str(target)}) must be the same as input size ({size_str(input)})"
         )
     fn = "binary_cross_entropy_with_logits"
-    w = pw = None
-    if weight is not None:
-        no_grad_arg(fn, "weight", weight)
-        w = constant(weight, input.data.dtype)
-        _in_place_operand(shape, w)
-    if pos_weight is not None:
-        no_grad_arg(fn, "pos_weight", pos_weight)
-        pw = constant(pos_weight, input.data.dtype)
-        _in_place_operand(shape, pw)
+    no_grad_arg(fn, "weight", weight)
+    no_grad_arg(fn, "pos_weight", pos_weight)
+    # torch's order: log_sigmoid(input), (pos_weight - 1), then (1 - target) * input in place
+    dt, tdt = input.data.dtype, data(target).dtype
+    if dt.kind != "f":
+        raise kernel_error("log_sigmoid_cpu", dt)
+    if pos_weight is not None and data(pos_weight).dtype.kind == "b":
+        raise RuntimeError(BOOL_SUB)
+    if tdt.kind == "b":
+        raise RuntimeError(BOOL_SUB_BOTH)
+    if tdt.kind != "f":
+        raise cast_error(dt, tdt)
+    w = _in_place_operand(fn, "weight", weight, input, tdt)  # the loss is in target's dtype
+    pw = _in_place_operand(fn, "pos_weight", pos_weight, input)
     return BinaryCrossEntropyWithLogits.apply(
         input, target, weight=w, pos_weight=pw, reduction=reduction
     )
@@ -297,16 +319,10 @@ def poisson_nll_loss(
         loss = input.exp() - target * input
     else:
         loss = input - target * (input + eps).log()
-    if full:
-        t = data(target)
+    if full:  # in the float type of target's log (float32 for integer targets), as torch
         with np.errstate(divide="ignore", invalid="ignore"):
-            if isinstance(target, Tensor) and target.requires_grad:
-                stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
-                stirling = where(np.asarray(t <= 1), 0.0, stirling)
-            else:
-                s = t * np.log(t) - t + 0.5 * np.log(2 * math.pi * t)
-                stirling = d.const(input, np.where(np.asarray(t <= 1), 0, s).astype(t.dtype))
-        loss = loss + stirling
+            stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        loss = loss + where(np.asarray(data(target) <= 1), 0.0, stirling)
     return apply_reduction(loss, reduction)
 
 
@@ -320,10 +336,18 @@ def gaussian_nll_loss(
 ) -> Tensor:
     """Gaussian negative log-likelihood 0.5 (log var + (x - y)^2 / var), var clamped at eps
     (the clamp does not stop its gradient, as torch's)."""
-    if isinstance(var, (int, float)):
+    if isinstance(var, float):  # var * ones_like(input): float32 for integer inputs
         if var < 0:
             raise ValueError("var has negative entry/entries")
-        var = d.const(input, np.full(input.data.shape, var, input.data.dtype))
+        dt = input.data.dtype
+        var = d.const(
+            input, np.full(input.data.shape, var, dt if dt.kind == "f" else DEFAULT_FLOAT)
+        )
+    elif not isinstance(var, Tensor):  # torch.any(var < 0) of a Python bool
+        raise TypeError(
+            f"any() received an invalid combination of arguments - got ({type(var < 0).__name__}), "
+            "but expected one of:\n * (Tensor input, *, Tensor out = None)"
+        )
     elif (var.data < 0).any():
         raise ValueError("var has negative entry/entries")
     ishape, vshape = tuple(input.shape), tuple(var.shape)

@@ -3,6 +3,8 @@
 mse, smooth_l1, huber and soft_margin are primitives as in torch (their grad_fn names are
 torch's, and one node replaces four); l1 and the margin losses compose primitives exactly as
 ATen does, so their gradients -- kinks included -- are those of abs, clamp_min and where.
+Integer inputs do what torch's do: the kernels refuse them, the composites compute (in torch's
+dtypes: the margin of hinge_embedding_loss is filled into the input's dtype).
 """
 
 from __future__ import annotations
@@ -11,16 +13,19 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import _dtype
+from chainrule.nn.functional._distance import pairwise_distance
 from chainrule.nn.functional._loss_common import (
+    BOOL_NEG,
     apply_reduction,
+    cast_error,
     check_broadcast,
     check_reduction,
-    clamp_min0,
     data,
+    float_kernel,
     grad_scale,
     legacy_reduction,
     no_grad_arg,
-    pairwise_distance,
     reduce_array,
     size_str,
     warn_size,
@@ -28,13 +33,17 @@ from chainrule.nn.functional._loss_common import (
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error
 from chainrule.ops.arithmetic import prep, where
+from chainrule.ops.elementwise import clamp_min
 from chainrule.ops.functional import minimum
 from chainrule.tensor import Tensor
 
 
-def _diff(ctx: Any, x: np.ndarray, y: np.ndarray, reduction: str) -> np.ndarray:
-    """x - y (broadcast, torch's promotion), with x and y saved and the element count kept."""
-    x, y = prep(x, y)
+def _diff(ctx: Any, x: np.ndarray, y: np.ndarray, reduction: str, kernel: str) -> np.ndarray:
+    """x - y (broadcast, torch's promotion: a float, or the kernel's error), with x and y saved
+    and the element count kept."""
+    if x.dtype.kind != "f" or y.dtype != x.dtype:
+        float_kernel(kernel, x, y)
+        x, y = prep(x, y)
     try:
         diff = x - y
     except ValueError:
@@ -51,7 +60,7 @@ class MseLoss(Primitive):
 
     @staticmethod
     def forward(ctx, x, y, reduction):
-        diff = _diff(ctx, x, y, reduction)
+        diff = _diff(ctx, x, y, reduction, "mse_cpu")
         return reduce_array(diff * diff, reduction)
 
     @staticmethod
@@ -70,7 +79,7 @@ class SmoothL1Loss(Primitive):
 
     @staticmethod
     def forward(ctx, x, y, reduction, beta):
-        diff = _diff(ctx, x, y, reduction)
+        diff = _diff(ctx, x, y, reduction, "smooth_l1_cpu")
         ctx.beta = beta
         ad = np.abs(diff)
         return reduce_array(
@@ -89,18 +98,21 @@ class SmoothL1Loss(Primitive):
 class HuberLoss(Primitive):
     """out = d^2 / 2 where |d| < delta, else delta (|d| - delta / 2) (d = x - y);
     dout/dx = -dout/dy = d inside, delta sign(d) outside (continuous at |d| = delta, where the
-    second derivative is 0 as torch's)"""
+    second derivative is 0 as torch's). The loss takes x's dtype, as torch's (which writes it
+    into a tensor like x)."""
 
     node_name = "HuberLossBackward0"
 
     @staticmethod
     def forward(ctx, x, y, reduction, delta):
-        diff = _diff(ctx, x, y, reduction)
+        dt = x.dtype
+        if dt.kind != "f":  # the kernel's error, else its float result does not fit x's dtype
+            raise cast_error(float_kernel("huber_cpu", x, y), dt)
+        diff = _diff(ctx, x, y, reduction, "huber_cpu")
         ctx.delta = delta
         ad = np.abs(diff)
-        return reduce_array(
-            np.where(ad < delta, 0.5 * diff * diff, delta * (ad - 0.5 * delta)), reduction
-        )
+        loss = np.where(ad < delta, 0.5 * diff * diff, delta * (ad - 0.5 * delta))
+        return reduce_array(loss.astype(dt, copy=False), reduction)
 
     @staticmethod
     def backward(ctx, g):
@@ -114,15 +126,30 @@ class HuberLoss(Primitive):
 class SoftMarginLoss(Primitive):
     """out = log(1 + exp(-y x));  dout/dx = -y exp(-y x) / (1 + exp(-y x)).
     As torch, not rewritten for stability: exp(-y x) overflows to an inf loss (NaN gradient)
-    past -y x ~ 710 in float64, ~ 89 in float32."""
+    past -y x ~ 710 in float64, ~ 89 in float32. As torch, the loss is computed in x's shape
+    and dtype (-x, times y, then exp and log1p in place), so integer x cannot hold it."""
 
     node_name = "SoftMarginLossBackward0"
 
     @staticmethod
     def forward(ctx, x, y, reduction):
+        dt = x.dtype
+        if dt.kind == "b":
+            raise RuntimeError(BOOL_NEG)
+        if x.shape != y.shape:
+            check_broadcast(x, y)
+            shape = np.broadcast_shapes(x.shape, y.shape)
+            if shape != x.shape:
+                raise RuntimeError(
+                    f"output with shape {list(x.shape)} doesn't match the broadcast shape "
+                    f"{list(shape)}"
+                )
+        if dt.kind != "f":  # the product's type, else exp's float
+            rt = _dtype.result_type(x, y)
+            raise cast_error(rt if rt.kind == "f" else _dtype.DEFAULT_FLOAT, dt)
         x, y = prep(x, y)
         with np.errstate(over="ignore"):
-            loss = np.log1p(np.exp(-y * x))
+            loss = np.log1p(np.exp((-x * y).astype(dt, copy=False)))
         ctx.save_for_backward(x, y)
         ctx.reduction, ctx.n = reduction, loss.size
         return reduce_array(loss, reduction)
@@ -150,6 +177,25 @@ def _weighted(err: Tensor, weight: Tensor, input: Tensor, reduction: str, mean: 
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
+def _weighted_error(
+    err: Any,
+    input: Tensor,
+    target: Tensor,
+    weight: Tensor,
+    size_average: Any,
+    reduce: Any,
+    reduction: str,
+) -> Tensor:
+    """torch's weighted mse/l1: err(input - target) times weight; the legacy flags count only
+    when given, and the mean divides by the sum of the weights."""
+    if size_average is not None or reduce is not None:
+        reduction = legacy_reduction(size_average, reduce, reduction)
+    check_broadcast(input, target)
+    return _weighted(
+        err(input - target), weight, input, reduction, lambda loss: loss.sum() / weight.sum()
+    )
+
+
 def mse_loss(
     input: Tensor,
     target: Tensor,
@@ -161,11 +207,8 @@ def mse_loss(
     """Mean squared error (x - y)^2, reduced; with `weight`, the mean divides by its sum."""
     warn_size(input, target)
     if weight is not None:
-        if size_average is not None or reduce is not None:
-            reduction = legacy_reduction(size_average, reduce, reduction)
-        check_broadcast(input, target)
-        return _weighted(
-            (input - target) ** 2, weight, input, reduction, lambda loss: loss.sum() / weight.sum()
+        return _weighted_error(
+            lambda diff: diff**2, input, target, weight, size_average, reduce, reduction
         )
     return MseLoss.apply(input, target, reduction=legacy_reduction(size_average, reduce, reduction))
 
@@ -181,11 +224,8 @@ def l1_loss(
     """Mean absolute error |x - y|, reduced; its gradient at x = y is sign(0) = 0 (as torch)."""
     warn_size(input, target)
     if weight is not None:
-        if size_average is not None or reduce is not None:
-            reduction = legacy_reduction(size_average, reduce, reduction)
-        check_broadcast(input, target)
-        return _weighted(
-            (input - target).abs(), weight, input, reduction, lambda loss: loss.sum() / weight.sum()
+        return _weighted_error(
+            lambda diff: diff.abs(), input, target, weight, size_average, reduce, reduction
         )
     reduction = legacy_reduction(size_average, reduce, reduction)
     check_broadcast(input, target)
@@ -255,7 +295,8 @@ def margin_ranking_loss(
             f"input1: {size_str(input1)}, input2: {size_str(input2)}, target: "
             f"{size_str(target)} "
         )
-    return apply_reduction(clamp_min0(-target * (input1 - input2) + margin), reduction)
+    diff = input1 - input2  # first, as ATen evaluates it
+    return apply_reduction(clamp_min(-target * diff + float(margin), 0), reduction)
 
 
 def hinge_embedding_loss(
@@ -269,8 +310,11 @@ def hinge_embedding_loss(
     """x where y = 1, max(0, margin - x) where y = -1 (the bound passes the gradient)."""
     reduction = legacy_reduction(size_average, reduce, reduction)
     t = data(target)
-    output_margin = where(np.asarray(t != 1), clamp_min0(margin - input), 0.0)
-    output_self = where(np.asarray(t != -1), input, 0.0)
+    dt = input.data.dtype
+    # ATen fills a tensor like the input with the margin: truncated for integers (as torch)
+    margin = bool(margin) if dt.kind == "b" else _dtype.checked_scalar(margin, dt)
+    output_margin = where(np.asarray(t != 1), clamp_min(margin - input, 0), 0)
+    output_self = where(np.asarray(t != -1), input, 0)
     return apply_reduction(output_margin + output_self, reduction)
 
 
@@ -304,7 +348,7 @@ def cosine_embedding_loss(
     cos = prod_sum / (mag_square1 * mag_square2).sqrt()
     t = data(target)
     output = where(np.asarray(t == 1), 1 - cos, 0.0) + where(
-        np.asarray(t == -1), clamp_min0(cos - margin), 0.0
+        np.asarray(t == -1), clamp_min(cos - margin, 0), 0.0
     )
     return apply_reduction(output, reduction)
 
@@ -335,7 +379,7 @@ def triplet_margin_loss(
     dist_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         dist_neg = minimum(dist_neg, pairwise_distance(positive, negative, p, eps))
-    return apply_reduction(clamp_min0(margin + dist_pos - dist_neg), reduction)
+    return apply_reduction(clamp_min(margin + dist_pos - dist_neg, 0), reduction)
 
 
 __all__ = [

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule._dtype import SCALAR_TYPE
+from chainrule._dtype import SCALAR_TYPE, checked_scalar, kernel_error
 from chainrule.nn.functional import _activation_ops as A
 from chainrule.ops import _dual as d
 from chainrule.ops import inplace as _inplace
@@ -77,6 +77,10 @@ def hardtanh(
     """input clamped to [min_val, max_val]; the gradient is 0 at both bounds (as torch)."""
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if input.data.dtype.kind == "b":
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.data.dtype.kind == "u" and (int(min_val) < 0 or int(max_val) < 0):  # truncated
+        raise RuntimeError("cannot do hardtanh on an unsigned type with negative limits")
     return _run(input, A.Hardtanh, inplace, "hardtanh", lo=min_val, hi=max_val)
 
 
@@ -103,8 +107,18 @@ def leaky_relu_(input: Tensor, negative_slope: float = 0.01) -> Tensor:
     return leaky_relu(input, negative_slope, inplace=True)
 
 
+def _threshold_args(input: Tensor, threshold: Any, value: Any) -> tuple[Any, Any]:
+    """threshold and value in input's dtype, as torch's kernel converts them (truncated; an
+    error where they overflow it)."""
+    dt = input.data.dtype
+    if dt.kind == "b":
+        raise kernel_error("threshold_cpu", dt)
+    return checked_scalar(threshold, dt), checked_scalar(value, dt)
+
+
 def threshold(input: Tensor, threshold: float, value: float, inplace: bool = False) -> Tensor:
     """input where input > threshold, else value."""
+    threshold, value = _threshold_args(input, threshold, value)
     return _run(
         input,
         A.Threshold,
@@ -118,6 +132,7 @@ def threshold(input: Tensor, threshold: float, value: float, inplace: bool = Fal
 
 def threshold_(input: Tensor, threshold: float, value: float) -> Tensor:
     """threshold, in place."""
+    threshold, value = _threshold_args(input, threshold, value)
     return _run(
         input, A.Threshold, True, "threshold", A.ThresholdInplace, threshold=threshold, value=value
     )
@@ -281,6 +296,7 @@ def glu(input: Tensor, dim: int = -1) -> Tensor:
     n = input.data.shape[axis]
     if n % 2:
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size {n}")
+    _floating(input, "glu_cpu")
     return Glu.apply(input, axis=axis)
 
 
@@ -351,9 +367,9 @@ def _softmax_axis(
         )
         dim = 0 if ndim in (0, 1, 3) else 1
     axis = norm_dim(dim, ndim)
-    _floating(
-        input, ("log_softmax" if name == "log_softmax" else "softmax") + "_lastdim_kernel_impl"
-    )
+    if input.data.size:  # torch returns an empty input as it is, whatever its dtype
+        kernel = "log_softmax" if name == "log_softmax" else "softmax"
+        _floating(input, kernel + ("_lastdim" if axis >= ndim - 1 else "") + "_kernel_impl")
     return input, (axis if ndim else None)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chainrule._dtype import SCALAR_TYPE
+from chainrule._dtype import SCALAR_TYPE, kernel_error
 from chainrule.autograd.function import _wrap
 from chainrule.autograd.grad_mode import no_grad
 from chainrule.nn.functional._activation_ops import dual
@@ -18,7 +18,7 @@ from chainrule.nn.functional._distance import cosine_similarity, normalize, pair
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
 from chainrule.ops.inplace import mark_modified
-from chainrule.ops.linalg import matmul
+from chainrule.ops.linalg import check_bool_product, matmul
 from chainrule.ops.shape import Reshape
 from chainrule.tensor import Tensor
 
@@ -79,6 +79,7 @@ class Addmm(Primitive):
                 out += b
             except ValueError:
                 raise _expand_error(b.shape, out.shape) from None
+        check_bool_product(x, w.T, "addmm_impl_cpu_")  # after the shapes' checks, as torch
         e = ctx._edges  # each operand is needed only for the other one's gradient
         ctx.save_for_backward(x if e[1] is not None else None, w if e[0] is not None else None)
         return out
@@ -135,6 +136,8 @@ class Trilinear(Primitive):
 
     @staticmethod
     def forward(ctx, x1, x2, w):
+        if x1.dtype.kind == "b" and x1.size and x2.size and w.size:
+            raise kernel_error("bmm", x1.dtype)
         ctx.save_for_backward(x1, x2, w)
         return np.einsum("ni,oij,nj->no", x1, w, x2, optimize=True)
 

@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import kernel_error
 from chainrule.nn.functional._loss_common import (
     DivScalar,
+    data,
     legacy_reduction,
     no_grad_arg,
     scalar_type,
@@ -139,9 +141,9 @@ def _check_target(shape: tuple, t: np.ndarray) -> None:
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {scalar_type(t)}")
 
 
-def _weight(weight: Any, shape: tuple, dtype: np.dtype, fn: str) -> np.ndarray:
+def _weight(weight: Any, shape: tuple, fn: str) -> np.ndarray:
     no_grad_arg(fn, "weight", weight)
-    w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    w = data(weight)
     c = shape[0] if len(shape) == 1 else shape[1]
     if w.ndim != 1 or w.size != c:
         if len(shape) <= 2:
@@ -150,20 +152,26 @@ def _weight(weight: Any, shape: tuple, dtype: np.dtype, fn: str) -> np.ndarray:
                 f"got weight tensor of shape: {list(w.shape)}"
             )
         raise RuntimeError("weight tensor should be defined either for all or no classes")
-    if w.dtype != dtype:
-        raise RuntimeError(
-            f"expected scalar type {scalar_type(np.empty(0, dtype))} but found {scalar_type(w)}"
-        )
     return w
 
 
 def _nll(input: Tensor, target: Any, weight: Any, reduction: str, ignore_index: int) -> Tensor:
     """nll_loss after the reduction is settled: checks, then one NllLoss node."""
     shape = input.data.shape
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = data(target)
     ndim = len(shape)
     if not (ndim == 2 and t.dtype == np.int64 and t.shape == shape[:1]):  # the common case
         _check_target(shape, t)
+    if weight is not None:
+        weight = _weight(weight, shape, "nll_loss_forward" if ndim <= 2 else "nll_loss2d_forward")
+    dtype = input.data.dtype
+    if dtype.kind != "f":  # before the targets' bounds, which torch checks inside its kernel
+        kernel = "nll_loss_out_frame" if ndim <= 2 else "nll_loss2d_forward_out_frame"
+        raise kernel_error(kernel, dtype)
+    if weight is not None and weight.dtype != dtype:
+        raise RuntimeError(
+            f"expected scalar type {scalar_type(input.data)} but found {scalar_type(weight)}"
+        )
     c = shape[0] if ndim == 1 else shape[1]
     if ndim == 1:
         t = t.reshape(())  # an unbatched target: a 0-d index, or the one element of a (1,)
@@ -180,11 +188,9 @@ def _nll(input: Tensor, target: Any, weight: Any, reduction: str, ignore_index: 
                 raise IndexError(f"Target {t[bad].flat[0]} is out of bounds.")
         if valid is not None:
             t = np.where(valid, t, 0)
-    dtype = input.data.dtype
     weights = None
     if weight is not None:
-        fn = "nll_loss_forward" if ndim <= 2 else "nll_loss2d_forward"
-        weights = _weight(weight, shape, dtype, fn)[t]
+        weights = weight[t]
         if valid is not None:
             weights = np.where(valid, weights, 0).astype(dtype)
     elif valid is not None:
@@ -229,6 +235,12 @@ def _class_shape(ndim: int, c: int, class_dim: int) -> tuple[int, ...]:
     return tuple(c if k == class_dim else 1 for k in range(ndim))
 
 
+def _check_smoothing(label_smoothing: float) -> None:
+    """torch's bound on a positive label_smoothing."""
+    if label_smoothing > 1.0:
+        raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
+
+
 def _ce_probabilities(
     input: Tensor, target: Tensor, weight: Any, reduction: str, label_smoothing: float
 ) -> Tensor:
@@ -243,10 +255,7 @@ def _ce_probabilities(
         )
     logp = log_softmax(input, class_dim)
     if label_smoothing > 0.0:
-        if label_smoothing > 1.0:
-            raise RuntimeError(
-                f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
-            )
+        _check_smoothing(label_smoothing)
         target = target * (1 - label_smoothing) + label_smoothing / c
     prod = logp * target
     if weight is not None:
@@ -275,7 +284,7 @@ def _ce_smoothed(
     c = input.shape[class_dim]
     logp = log_softmax(input, class_dim)
     nll = _nll(logp, target, weight, reduction, ignore_index)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = data(target)
     ignored = np.asarray(t == ignore_index)
     if weight is not None:
         smooth = -(logp * weight.view(_class_shape(ndim, c, class_dim))).sum(class_dim)
@@ -285,8 +294,7 @@ def _ce_smoothed(
         smooth = where(ignored, 0.0, smooth)  # torch's masked_fill_: 0, not NaN, when ignored
     if reduction == "mean":
         if weight is not None:
-            w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
-            total = w[t[~ignored]].sum()
+            total = data(weight)[t[~ignored]].sum()
         else:
             total = (~ignored).sum()
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -311,7 +319,7 @@ def cross_entropy(
     """Softmax cross-entropy of logits (C,), (N, C) or (N, C, d1, ...) against class indices,
     or against class probabilities of the input's shape."""
     reduction = legacy_reduction(size_average, reduce, reduction)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = data(target)
     if input.data.shape == t.shape:  # probabilities: torch's rule for telling them apart
         if t.dtype.kind != "f":
             raise RuntimeError(
@@ -322,10 +330,7 @@ def cross_entropy(
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _ce_probabilities(input, target, weight, reduction, label_smoothing)
     if label_smoothing > 0.0:
-        if label_smoothing > 1.0:
-            raise RuntimeError(
-                f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}"
-            )
+        _check_smoothing(label_smoothing)
         return _ce_smoothed(input, target, weight, reduction, ignore_index, label_smoothing)
     class_dim = 0 if input.data.ndim == 1 else 1
     return _nll(log_softmax(input, class_dim), target, weight, reduction, ignore_index)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import kernel_error
 from chainrule.autograd.grad_mode import state as _grad_state
 from chainrule.nn.functional.dropout import (
     alpha_dropout,
@@ -149,6 +150,12 @@ def _update_running(running: tuple, mu: np.ndarray, xs: np.ndarray, axes: tuple)
         rv.data[...] = (1 - momentum) * rv.data + momentum * var.reshape(rv.data.shape)
 
 
+def _floating(input: Tensor, kernel: str) -> None:
+    """torch's normalisation kernels exist for floating dtypes only (checked before any work)."""
+    if input.data.dtype.kind != "f":
+        raise kernel_error(kernel, input.data.dtype)
+
+
 def _check_len(name: str, t: Any, n: int) -> None:
     if t is not None and t.data.size != n:
         raise RuntimeError(f"{name} should contain {n} elements not {t.data.size}")
@@ -192,12 +199,13 @@ def batch_norm(
     wshape = tuple(c if i == 1 else 1 for i in range(len(shape)))
     axes = tuple(i for i in range(len(shape)) if i != 1)
     kw: dict = {"view": shape, "axes": axes, "wshape": wshape, "eps": eps}
+    if not training and running_mean is None:
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    _floating(input, "batch_norm")  # before the running statistics change
     if training:
         if running_mean is not None:
             kw["running"] = (running_mean, running_var, momentum)
     else:
-        if running_mean is None:
-            raise RuntimeError("running_mean must be defined in evaluation mode")
         dt = input.data.dtype
         rstd = 1 / np.sqrt(running_var.data.astype(dt) + eps)
         kw["stats"] = (running_mean.data.astype(dt).reshape(wshape), rstd.reshape(wshape))
@@ -251,6 +259,7 @@ def layer_norm(
             f"Given normalized_shape={list(ns)}, expected input with shape "
             f"[*{''.join(f', {s}' for s in ns)}], but got input of size{list(shape)}"
         )
+    _floating(input, "LayerNormKernelImpl")
     n = len(shape)
     wshape = (1,) * (n - k) + ns
     return NativeLayerNorm.apply(
@@ -291,6 +300,7 @@ def group_norm(
                 f"input, but got {name} of shape {list(t.data.shape)} and input of shape "
                 f"{list(shape)}"
             )
+    _floating(input, "GroupNormKernelImpl")
     wshape = tuple(c if i == 1 else 1 for i in range(len(shape)))
     return NativeGroupNorm.apply(
         input, weight, bias, view=(n, num_groups, -1), axes=(2,), wshape=wshape, eps=eps
@@ -326,6 +336,7 @@ def instance_norm(
         raise RuntimeError(
             "Expected running_mean and running_var to be defined when use_input_stats is false"
         )
+    _floating(input, "batch_norm")  # before the running statistics change
     n, c = shape[0], shape[1]
     from chainrule.ops.creation import tensor
 
@@ -360,6 +371,7 @@ def rms_norm(
             f"Given normalized_shape={list(ns)}, expected input with shape "
             f"[*{', '.join(map(str, ns))}], but got input of size{list(shape)}"
         )
+    _floating(input, "rms_norm")
     if eps is None:
         eps = float(np.finfo(input.data.dtype).eps)
     dims = tuple(range(len(shape) - k, len(shape)))

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule._dtype import kernel_error
 from chainrule.ops.resample import upsample as _resample
 from chainrule.tensor import Tensor
 
@@ -16,6 +17,31 @@ __all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 _MODES = "nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact"
 _NEEDS = {"linear": 3, "bilinear": 4, "trilinear": 5}  # the input dim each linear mode takes
+
+
+# torch's CPU kernel for each (mode, input dim): its name, and whether it takes uint8
+_KERNELS = {
+    ("nearest", 3): ("compute_indices_weights_nearest", True),
+    ("nearest", 4): ("upsample_nearest2d_channels_last", True),
+    ("linear", 3): ("compute_indices_weights_linear", False),
+    ("bilinear", 4): ("upsample_bilinear2d_channels_last", False),
+}
+
+
+def _check_dtype(dt: np.dtype, mode: str, ndim: int) -> None:
+    """torch's kernel error for a dtype its kernel has no loop for (bool, and integers but uint8
+    for nearest). torch's bilinear also takes uint8, with fixed-point rounding of its own that
+    chainrule does not reproduce: refused here."""
+    if dt.kind == "f":
+        return
+    kernel, takes_uint8 = _KERNELS[("nearest" if mode == "nearest-exact" else mode, ndim)]
+    if dt == np.uint8 and takes_uint8:
+        return
+    if dt == np.uint8 and mode == "bilinear":
+        raise NotImplementedError(
+            "interpolate(mode='bilinear') on uint8 input is not implemented in chainrule"
+        )
+    raise kernel_error(kernel, dt)
 
 
 def _is_integer(x: Any) -> bool:
@@ -127,11 +153,7 @@ def interpolate(
             f"Non-empty {ndim}D data tensor expected but got a tensor with sizes "
             f"{list(input.data.shape)}"
         )
-    if mode in _NEEDS and input.data.dtype.kind != "f":
-        raise NotImplementedError(
-            f'"upsample_{mode}" is implemented for floating-point inputs only, got '
-            f"{input.data.dtype}"
-        )
+    _check_dtype(input.data.dtype, mode, ndim)
     return _resample(input, mode, tuple(sizes), tuple(scales), bool(align_corners))
 
 
