@@ -35,10 +35,15 @@ _LAZY = {
 }
 
 
+_SUBMODULES = ("functional",)
+
+
 def __getattr__(name: str) -> Any:
     # the engine sits above the Tensor it walks; importing it lazily keeps the import graph acyclic
-    if name in _LAZY:
-        import importlib
+    import importlib
 
+    if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
+    if name in _SUBMODULES:
+        return importlib.import_module(f"chainrule.autograd.{name}")
     raise AttributeError(f"module 'chainrule.autograd' has no attribute {name!r}")
