@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from chainrule.autograd.conventions import conventions
+from chainrule.autograd.custom import once_differentiable
 from chainrule.autograd.function import Function
 from chainrule.autograd.grad_mode import (
     enable_grad,
@@ -26,6 +27,7 @@ __all__ = [
     "inference_mode",
     "is_grad_enabled",
     "no_grad",
+    "once_differentiable",
     "set_grad_enabled",
 ]
 

@@ -242,6 +242,10 @@ def _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_grap
 
 def _call(n: Node, g: Any) -> tuple:
     """Run a node's backward: several outputs, or a user Function working on Tensors."""
+    if not n._raw:
+        from chainrule.autograd.custom import call_user
+
+        return call_user(n, g)
     if n._n_out == 1:
         grads = n._forward_cls.backward(n, g)
     else:

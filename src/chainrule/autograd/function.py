@@ -77,7 +77,16 @@ class Node:
         self._saved = items
 
     def mark_non_differentiable(self, *items: Any) -> None:
+        """These outputs get no gradient (they will not require grad)."""
         self.__dict__["_non_diff"] = items
+
+    def mark_dirty(self, *tensors: Any) -> None:
+        """These inputs were modified in place by forward (and are returned as outputs)."""
+        self.__dict__["_dirty"] = tensors
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """With False, backward receives None (not zeros) for outputs that got no gradient."""
+        self.__dict__["_materialize"] = bool(value)
 
     @property
     def saved_tensors(self) -> tuple:
@@ -189,12 +198,30 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def backward(ctx: Any, *grad_outputs: Any) -> Any:
-        raise NotImplementedError
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    @staticmethod
+    def vjp(ctx: Any, *grad_outputs: Any) -> Any:
+        """Another name for backward: define either."""
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your custom "
+            "autograd.Function to use it with backward mode AD."
+        )
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> None:
+        """Define it (and a forward without ctx) to save for backward outside forward."""
+        raise NotImplementedError("setup_context is not implemented.")
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
         if not cls._raw:
-            return _apply_user(cls, args, kwargs)
+            from chainrule.autograd.custom import apply_user
+
+            return apply_user(cls, args, kwargs)
         if not _grad_state.enabled:
             out = cls.forward(NULL_CTX, *[a.data if isinstance(a, _Tensor) else a for a in args],
                               **kwargs)
@@ -248,23 +275,6 @@ class Function(metaclass=_FunctionMeta):
         t._requires_grad = True
         t.grad_fn = ctx
         return t
-
-
-def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
-    record = _grad_state.enabled and any(
-        isinstance(a, _Tensor) and a._requires_grad for a in args
-    )
-    if not record:
-        from chainrule.autograd.grad_mode import no_grad
-
-        with no_grad():
-            return cls.forward(_UserCtx(), *args, **kwargs)
-    raise NotImplementedError("custom autograd.Function arrives with issue 4")
-
-
-class _UserCtx:
-    def save_for_backward(self, *items: Any) -> None:
-        self.saved_tensors = items
 
 
 def _refresh_view(v: Any) -> None:
@@ -391,3 +401,12 @@ def _saved_as_tensors(node: Node, saved: tuple) -> tuple:
 # bound by chainrule.tensor, which imports this module
 _Tensor: Any = None
 _tensor_new: Any = None
+
+
+def __getattr__(name: str) -> Any:
+    # torch spells it torch.autograd.function.once_differentiable; it lives beside apply_user
+    if name == "once_differentiable":
+        from chainrule.autograd.custom import once_differentiable
+
+        return once_differentiable
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
