@@ -66,6 +66,7 @@ class Tensor:
     _output_nr = 0  # which output of grad_fn this tensor is
     _grad = None
     _vc = None  # version counter [n], shared with views; None means version 0, unshared
+    _fw_grad = None  # forward-mode tangent, while its dual level is active (forward_ad)
     _base = None  # the tensor this one is a view of
     _hooks = None  # hooks of a leaf
     _view_fn = None  # for a view: array -> the view's region of its base (arrays or Tensors)

@@ -37,7 +37,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("functional",)
+_SUBMODULES = ("functional", "forward_ad")
 
 
 def __getattr__(name: str) -> Any:

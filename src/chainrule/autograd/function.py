@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd.grad_mode import forward_state as _fw
 from chainrule.autograd.grad_mode import state as _grad_state
 
 _ndarray = np.ndarray
@@ -218,6 +219,10 @@ class Function(metaclass=_FunctionMeta):
 
     @classmethod
     def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        if _fw.level and any(isinstance(a, _Tensor) and a._fw_grad is not None for a in args):
+            from chainrule.autograd.forward_ad import apply_dual
+
+            return apply_dual(cls, args, kwargs)
         if not cls._raw:
             from chainrule.autograd.custom import apply_user
 

@@ -21,6 +21,15 @@ class _State(threading.local):
 state = _State()
 
 
+class _Forward:
+    """Forward-mode AD: the innermost active dual level (0: none). Global, as torch's levels."""
+
+    level = 0
+
+
+forward_state = _Forward()
+
+
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are being recorded."""
     return state.enabled
