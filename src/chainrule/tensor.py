@@ -69,6 +69,7 @@ class Tensor:
     _fw_grad = None  # forward-mode tangent, while its dual level is active (forward_ad)
     _base = None  # the tensor this one is a view of
     _hooks = None  # hooks of a leaf
+    _post_acc_hooks = None  # hooks run after .grad of this leaf is accumulated
     _view_fn = None  # for a view: array -> the view's region of its base (arrays or Tensors)
     _view_version = 0  # for a view: the memory's version its grad_fn describes
     __array_ufunc__ = None  # make `ndarray op Tensor` call our reflected operators
@@ -179,6 +180,19 @@ class Tensor:
             hooks = fn._tensor_hooks.setdefault(self._output_nr, [])
         hooks.append(hook)
         return RemovableHandle(hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Call `hook(tensor)` after backward has accumulated into this leaf's `.grad`."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors"
+            )
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = []
+        self._post_acc_hooks.append(hook)
+        return RemovableHandle(self._post_acc_hooks, hook)
 
     def backward(
         self,

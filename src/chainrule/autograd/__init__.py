@@ -37,7 +37,7 @@ _LAZY = {
 }
 
 
-_SUBMODULES = ("functional", "forward_ad")
+_SUBMODULES = ("functional", "forward_ad", "graph")
 
 
 def __getattr__(name: str) -> Any:

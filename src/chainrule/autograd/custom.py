@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd.function import Function, Node, _wrap
+from chainrule.autograd.function import Function, Node, _wrap, pack_saved
 from chainrule.autograd.grad_mode import enable_grad, no_grad
 from chainrule.autograd.grad_mode import state as _grad_state
 from chainrule.tensor import Tensor, bump_version
@@ -88,7 +88,9 @@ def _record_outputs(ctx: Node, args: tuple, out: Any) -> Any:
     else:
         ctx._shape, ctx._dtype = tuple(shapes), tuple(dtypes)
     saved = ctx._saved
-    if saved is not None:
+    if saved is not None and _grad_state.saved_hooks:
+        pack_saved(ctx, saved, (), [], None)
+    elif saved is not None:
         ctx._saved_src = tuple(s if isinstance(s, Tensor) else None for s in saved)
         versions = {
             k: s._vc[0] for k, s in enumerate(saved) if isinstance(s, Tensor) and s._vc is not None

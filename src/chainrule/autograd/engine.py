@@ -203,6 +203,8 @@ def _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_grap
                 grads = (grads,)
         else:
             grads = _call(n, g)
+        if n._hooked and "_post_hooks" in n.__dict__:
+            grads = _post_hooks(n, grads, g, create_graph)
         if not retain and n._saved is not None:
             n._saved = None
             n._saved_src = ()
@@ -301,8 +303,57 @@ def _accumulate(buffers: dict, owned: set, key: Any, nr: int, g: Any, create_gra
             owned.add(key)
 
 
+def _grads_tuple(n: Node, g: Any) -> tuple:
+    return (None if g is None else _as_tensor(g),) if n._n_out == 1 else tuple(
+        None if x is None else _as_tensor(x) for x in g
+    )
+
+
+def _untuple(n: Node, grads: tuple, create_graph: bool) -> Any:
+    grads = [None if x is None else (x if create_graph else x.data) for x in grads]
+    return grads[0] if n._n_out == 1 else grads
+
+
+def _post_hooks(n: Node, grads: tuple, g: Any, create_graph: bool) -> tuple:
+    """Node.register_hook: hook(grad_inputs, grad_outputs), each reduced to its input's shape."""
+    fitted = []
+    for i, (gi, t) in enumerate(zip(grads, n._edges)):
+        if gi is not None and t is not None:
+            if isinstance(t, Tensor):
+                shape, dtype = t.data.shape, t.data.dtype
+            else:
+                nr = n._edge_nrs[i] if n._edge_nrs else 0
+                shape = t._shape if t._n_out == 1 else t._shape[nr]
+                dtype = t._dtype if t._n_out == 1 else t._dtype[nr]
+            gi = _fit(n, i, shape, dtype, gi)
+        fitted.append(None if gi is None else _as_tensor(gi))
+    grad_outputs = _grads_tuple(n, g)
+    for hook in list(n.__dict__["_post_hooks"]):
+        r = hook(tuple(fitted), grad_outputs)
+        if r is not None:
+            fitted = list(r) if isinstance(r, (tuple, list)) else [r]
+    return tuple(None if x is None else (x if create_graph else x.data) for x in fitted)
+
+
 def _tensor_hooks(n: Node, g: Any, create_graph: bool, foreign: list, foreign_ids: set) -> Any:
-    """Run hooks and retain_grad of the non-leaf tensors that `n` produced."""
+    """Run hooks and retain_grad of the non-leaf tensors that `n` produced, then the node's
+    pre-hooks (Node.register_prehook)."""
+    g = _output_hooks(n, g, create_graph, foreign, foreign_ids)
+    pre = n.__dict__.get("_pre_hooks")
+    if pre and g is not None:
+        grad_outputs = _grads_tuple(n, g)
+        for hook in list(pre):
+            r = hook(grad_outputs)
+            if r is not None:
+                grad_outputs = tuple(r) if isinstance(r, (tuple, list)) else (r,)
+        g = _untuple(n, grad_outputs, create_graph)
+        if n._n_out == 1:
+            foreign_ids.add(id(g))
+            foreign.append(g)
+    return g
+
+
+def _output_hooks(n: Node, g: Any, create_graph: bool, foreign: list, foreign_ids: set) -> Any:
     single = n._n_out == 1
     slots = [g] if single else g
     if slots is None:
@@ -361,6 +412,8 @@ def _deliver_leaf(leaf, g, capture, got, foreign_ids, create_graph, accumulate, 
         and id(g) not in foreign_ids
     )
     _add_grad(leaf, g, create_graph, copy=not fresh)
+    for hook in leaf._post_acc_hooks or ():
+        hook(leaf)
 
 
 def _add_grad(t: Tensor, g: Any, create_graph: bool, copy: bool) -> None:

@@ -97,6 +97,8 @@ class Node:
             if self._released:
                 raise RuntimeError(_released_message(self))
             return ()
+        if "_packed" in self.__dict__:
+            return self._unpack()
         versions = self._saved_versions
         for k, t in enumerate(self._saved_src):
             if t is not None:
@@ -110,6 +112,27 @@ class Node:
         if self._raw:
             return saved
         return tuple(_wrap(s, None) if s.__class__ is _ndarray else s for s in saved)
+
+    def _unpack(self) -> tuple:
+        """Saved values packed by saved_tensors_hooks, through their unpack hook."""
+        unpack, items = self.__dict__["_packed"]
+        out = []
+        graph = _grad_state.create_graph and _grad_state.enabled
+        for kind, item, src in items:
+            if kind == "plain":
+                out.append(item)
+                continue
+            t = unpack(item)
+            if kind == "out":
+                t = _wrap(t.data, self)  # this node's own output, differentiable through it
+            elif graph and src is not None and src._requires_grad:
+                t = src  # as torch: the unpacked value keeps the saved tensor's history
+            out.append(t)
+        if graph:
+            return tuple(out)
+        if self._raw:
+            return tuple(t.data if isinstance(t, _Tensor) else t for t in out)
+        return tuple(out)
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -137,7 +160,22 @@ class Node:
         return self.__dict__.setdefault("_metadata", {})
 
     def register_hook(self, hook: Any) -> Any:
-        raise NotImplementedError("Node.register_hook arrives with the extending-autograd work")
+        """Call `hook(grad_inputs, grad_outputs)` after this node's backward; a returned tuple
+        replaces grad_inputs (the gradients sent on to next_functions)."""
+        return self._add_hook("_post_hooks", hook)
+
+    def register_prehook(self, hook: Any) -> Any:
+        """Call `hook(grad_outputs)` before this node's backward; a returned tuple replaces
+        grad_outputs."""
+        return self._add_hook("_pre_hooks", hook)
+
+    def _add_hook(self, kind: str, hook: Any) -> Any:
+        from chainrule.tensor import RemovableHandle
+
+        hooks = self.__dict__.setdefault(kind, [])
+        hooks.append(hook)
+        self._hooked = True
+        return RemovableHandle(hooks, hook)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} object at {hex(id(self))}>"
@@ -308,6 +346,9 @@ def _resolve_saved(ctx: Node, saved: tuple, args: tuple, raw: list, out: Any) ->
     is held as a bare array, since holding the output Tensor would make a reference cycle
     tensor -> node -> tensor.
     """
+    if _grad_state.saved_hooks:
+        pack_saved(ctx, saved, args, raw, out)
+        return
     if len(saved) == 1 and saved[0] is out:  # exp, tanh, sigmoid, relu...: the output only
         ctx._out_saved = 0
         return
@@ -333,6 +374,24 @@ def _resolve_saved(ctx: Node, saved: tuple, args: tuple, raw: list, out: Any) ->
     ctx._saved_src = src
     if versions is not None:
         ctx._saved_versions = versions
+
+
+def pack_saved(ctx: Node, saved: tuple, args: tuple, raw: list, out: Any) -> None:
+    """Hand each saved tensor to the innermost saved_tensors_hooks' pack; keep what it returns."""
+    pack, unpack = _grad_state.saved_hooks[-1]
+    items = []
+    for s in saved:
+        if isinstance(s, _Tensor):
+            items.append(("tensor", pack(s), s))
+        elif s.__class__ is not _ndarray:
+            items.append(("plain", s, None))
+        elif s is out:
+            items.append(("out", pack(_wrap(s, None)), None))
+        else:
+            src = next((a for a, r in zip(args, raw) if r is s and isinstance(a, _Tensor)), None)
+            items.append(("tensor", pack(src if src is not None else _wrap(s, None)), src))
+    ctx.__dict__["_packed"] = (unpack, items)
+    ctx._saved = ()  # the values live in the packed items only
 
 
 def _wrap(out: Any, ctx: Node | None) -> Any:

@@ -16,6 +16,7 @@ class _State(threading.local):
     enabled = True
     inference = False
     create_graph = False  # set by the engine while a create_graph backward runs
+    saved_hooks: tuple = ()  # (pack, unpack) pairs of autograd.graph.saved_tensors_hooks
 
 
 state = _State()
