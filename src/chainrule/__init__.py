@@ -17,6 +17,7 @@ from chainrule._dtype import (
     uint8,
 )
 from chainrule._tensor_str import set_printoptions
+from chainrule.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from chainrule.autograd.grad_mode import (
     enable_grad,
     inference_mode,

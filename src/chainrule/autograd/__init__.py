@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from chainrule.autograd.anomaly_mode import detect_anomaly, set_detect_anomaly
 from chainrule.autograd.conventions import conventions
 from chainrule.autograd.custom import once_differentiable
 from chainrule.autograd.function import Function
@@ -19,6 +20,8 @@ from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradchec
 __all__ = [
     "Function",
     "backward",
+    "detect_anomaly",
+    "set_detect_anomaly",
     "conventions",
     "enable_grad",
     "grad",

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd.function import Function, Node, _wrap, pack_saved
+from chainrule.autograd.function import Function, Node, _wrap, creation_site, pack_saved, where
+from chainrule.autograd.grad_mode import anomaly_state as _anomaly
 from chainrule.autograd.grad_mode import enable_grad, no_grad
 from chainrule.autograd.grad_mode import state as _grad_state
 from chainrule.tensor import Tensor, bump_version
@@ -38,6 +39,9 @@ def apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
             edges.append(None)
             nrs.append(0)
     ctx._edges = tuple(edges)
+    ctx._where = creation_site()
+    if _anomaly.enabled:
+        _anomaly.record(ctx)
     if any(nrs):
         ctx._edge_nrs = nrs
     record = any(e is not None for e in edges)
@@ -126,7 +130,7 @@ def call_user(n: Node, g: Any) -> tuple:
     if len(out) != n_in:
         raise RuntimeError(
             f"function {type(n).__name__} returned an incorrect number of gradients "
-            f"(expected {n_in}, got {len(out)})"
+            f"(expected {n_in}, got {len(out)}){where(n)}"
         )
     res = []
     for i, (o, e) in enumerate(zip(out, n._edges)):

@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd.function import Node, _released_message, _wrap
+from chainrule.autograd.function import Node, _released_message, _wrap, where
+from chainrule.autograd.grad_mode import anomaly_state as _anomaly
 from chainrule.autograd.grad_mode import state as _state
 from chainrule.ops._dual import sum_to
 from chainrule.tensor import Tensor
@@ -160,6 +161,12 @@ def _run(outs: list, seeds: list, retain: bool, create_graph: bool, inputs: list
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             _execute(outs, seeds, roots, deps, capture, needed, got, retain, create_graph,
                      inputs, accumulate)
+    except Exception:
+        if _anomaly.enabled:
+            from chainrule.autograd.anomaly_mode import report_failure
+
+            report_failure()
+        raise
     finally:
         _state.enabled, _state.create_graph = prev
     return got
@@ -256,7 +263,7 @@ def _call(n: Node, g: Any) -> tuple:
     if len(grads) != len(n._edges):
         raise RuntimeError(
             f"function {type(n).__name__} returned an incorrect number of gradients "
-            f"(expected {len(n._edges)}, got {len(grads)})"
+            f"(expected {len(n._edges)}, got {len(grads)}){where(n)}"
         )
     return grads
 
@@ -277,7 +284,7 @@ def _fit(n: Node, i: int, shape: tuple, dtype: Any, g: Any) -> Any:
         except ValueError:
             raise RuntimeError(
                 f"Function {type(n).__name__} returned an invalid gradient at index {i} - got "
-                f"{list(g.shape)} but expected shape compatible with {list(shape)}"
+                f"{list(g.shape)} but expected shape compatible with {list(shape)}{where(n)}"
             ) from None
     if g.dtype != dtype:
         g = g.astype(dtype) if not isinstance(g, Tensor) else g.to(dtype)

@@ -17,14 +17,49 @@ Two kinds of Function share this path:
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import numpy as np
 
+from chainrule.autograd.grad_mode import anomaly_state as _anomaly
 from chainrule.autograd.grad_mode import forward_state as _fw
 from chainrule.autograd.grad_mode import state as _grad_state
 
 _ndarray = np.ndarray
+_getframe = sys._getframe
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+class _Internal(dict):
+    """filename -> whether it is chainrule's own code (filled on first sight of each file)."""
+
+    def __missing__(self, filename: str) -> bool:
+        inside = self[filename] = os.path.abspath(filename).startswith(_PACKAGE)
+        return inside
+
+
+_internal = _Internal()
+
+
+def creation_site() -> tuple | None:
+    """(code, instruction offset) of the nearest caller outside chainrule: where user code
+    made a node."""
+    f = _getframe(2)
+    while f is not None and _internal[f.f_code.co_filename]:
+        f = f.f_back
+    return None if f is None else (f.f_code, f.f_lasti)
+
+
+def where(node: Any) -> str:
+    """` (created at file.py:12, in fn)` for a node whose creation site is known, else ''."""
+    site = getattr(node, "_where", None)
+    if site is None:
+        return ""
+    code, lasti = site
+    line = next((ln for start, end, ln in code.co_lines() if start <= lasti < end), None)
+    return f" (created at {code.co_filename}:{line}, in {code.co_name})"
 
 
 class _NullCtx:
@@ -57,7 +92,7 @@ class Node:
     recording a node costs a handful of attribute stores.
     """
 
-    __slots__ = ("_edges", "_saved", "_shape", "_dtype", "__dict__", "__weakref__")
+    __slots__ = ("_edges", "_saved", "_shape", "_dtype", "_where", "__dict__", "__weakref__")
     _forward_cls: type[Function]
     _raw = True
     _edge_nrs = None  # output_nr per edge, when some input is a later output of its node
@@ -302,6 +337,15 @@ class Function(metaclass=_FunctionMeta):
         ctx = cls._backward_cls()
         ctx._saved = None
         ctx._edges = tuple(edges)
+        # the user's line that made this node, for error messages: the nearest frame outside
+        # chainrule, starting from apply's caller's caller (primitives are applied by a
+        # chainrule wrapper: an operator method or a functional form); no traceback is built
+        f = _getframe(2)
+        while f is not None and _internal[f.f_code.co_filename]:
+            f = f.f_back
+        ctx._where = f and (f.f_code, f.f_lasti)  # the line is worked out when needed
+        if _anomaly.enabled:
+            _anomaly.record(ctx)
         if later_output:
             _set_edge_nrs(ctx, args)
         out = cls.forward(ctx, *raw, **kwargs)
@@ -431,17 +475,19 @@ def _version_error(node: Node, arr: Any, now: int, expected: int) -> None:
     raise RuntimeError(
         "one of the variables needed for gradient computation has been modified by an "
         f"inplace operation: [{arr.dtype} tensor of shape {list(arr.shape)}], saved by "
-        f"{name}, is at version {now}; expected version {expected} instead. Compute the "
-        "value again (or .clone() it) instead of modifying it in place before backward."
+        f"{name}{where(node)}, is at version {now}; expected version {expected} instead. "
+        "Compute the value again (or .clone() it) instead of modifying it in place before "
+        "backward."
     )
 
 
 def _released_message(node: Node) -> str:
     return (
         f"Trying to backward through the graph a second time (or directly access saved tensors "
-        f"after they have already been freed): {type(node).__name__} released its saved values "
-        "after the first backward. Specify retain_graph=True in the first backward() or "
-        "autograd.grad() call if you need to backward through the graph a second time."
+        f"after they have already been freed): {type(node).__name__}{where(node)} released its "
+        "saved values after the first backward. Specify retain_graph=True in the first "
+        "backward() or autograd.grad() call if you need to backward through the graph a second "
+        "time."
     )
 
 

@@ -31,6 +31,19 @@ class _Forward:
 forward_state = _Forward()
 
 
+class _Anomaly:
+    """Anomaly detection (autograd.detect_anomaly): global, as torch's. `record(node)` is set
+    by anomaly_mode.py, which is imported whenever the mode is switched on."""
+
+    enabled = False
+    check_nan = True
+    current = None  # the node whose backward is running, for error reports
+    record: Callable[[Any], None] = staticmethod(lambda node: None)
+
+
+anomaly_state = _Anomaly()
+
+
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are being recorded."""
     return state.enabled
