@@ -16,8 +16,15 @@ from chainrule.autograd.grad_mode import (
     set_grad_enabled,
 )
 from chainrule.autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from chainrule.autograd.numerical import (
+    ApproximateGradientWarning,
+    NumericalFunction,
+    numerical_function,
+)
 
 __all__ = [
+    "ApproximateGradientWarning",
+    "NumericalFunction",
     "Function",
     "backward",
     "detect_anomaly",
@@ -30,6 +37,7 @@ __all__ = [
     "inference_mode",
     "is_grad_enabled",
     "no_grad",
+    "numerical_function",
     "once_differentiable",
     "set_grad_enabled",
 ]

@@ -154,8 +154,9 @@ def _run(outs: list, seeds: list, retain: bool, create_graph: bool, inputs: list
             capture.setdefault(_key(t), []).append((t._output_nr, pos))
         needed = _needed(roots, deps, capture)
     got: list = [None] * len(inputs) if inputs is not None else []
-    prev = (_state.enabled, _state.create_graph)
+    prev = (_state.enabled, _state.create_graph, _state.inputs_given)
     _state.enabled = _state.create_graph = create_graph
+    _state.inputs_given = inputs is not None
     try:
         # derivatives at kinks are inf/nan by design (sqrt'(0) = inf, as torch): no warnings
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -168,7 +169,7 @@ def _run(outs: list, seeds: list, retain: bool, create_graph: bool, inputs: list
             report_failure()
         raise
     finally:
-        _state.enabled, _state.create_graph = prev
+        _state.enabled, _state.create_graph, _state.inputs_given = prev
     return got
 
 

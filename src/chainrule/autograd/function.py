@@ -160,8 +160,8 @@ class Node:
             t = unpack(item)
             if kind == "out":
                 t = _wrap(t.data, self)  # this node's own output, differentiable through it
-            elif graph and src is not None and src._requires_grad:
-                t = src  # as torch: the unpacked value keeps the saved tensor's history
+            elif graph and src is not None:
+                t = _with_history(t, src)
             out.append(t)
         if graph:
             return tuple(out)
@@ -426,16 +426,35 @@ def pack_saved(ctx: Node, saved: tuple, args: tuple, raw: list, out: Any) -> Non
     items = []
     for s in saved:
         if isinstance(s, _Tensor):
-            items.append(("tensor", pack(s), s))
+            items.append(("tensor", pack(s), _history(s)))
         elif s.__class__ is not _ndarray:
             items.append(("plain", s, None))
         elif s is out:
             items.append(("out", pack(_wrap(s, None)), None))
         else:
             src = next((a for a, r in zip(args, raw) if r is s and isinstance(a, _Tensor)), None)
-            items.append(("tensor", pack(src if src is not None else _wrap(s, None)), src))
+            packed = pack(src if src is not None else _wrap(s, None))
+            items.append(("tensor", packed, _history(src)))
     ctx.__dict__["_packed"] = (unpack, items)
     ctx._saved = ()  # the values live in the packed items only
+
+
+def _history(t: Any) -> Any:
+    """What a packed saved tensor needs to regain its place in the graph when unpacked for a
+    create_graph backward (as torch's SavedVariable): a leaf itself, or (grad_fn, output_nr)
+    -- never the tensor's own memory, which the hooks decide about."""
+    if t is None or not t._requires_grad:
+        return None
+    return t if t.grad_fn is None else (t.grad_fn, t._output_nr)
+
+
+def _with_history(t: Any, history: Any) -> Any:
+    if isinstance(history, _Tensor):
+        return history  # a leaf: gradients must reach the leaf object itself
+    fn, nr = history
+    out = _wrap(t.data, fn)
+    out._output_nr = nr
+    return out
 
 
 def _wrap(out: Any, ctx: Node | None) -> Any:

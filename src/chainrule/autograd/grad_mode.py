@@ -17,6 +17,7 @@ class _State(threading.local):
     inference = False
     create_graph = False  # set by the engine while a create_graph backward runs
     saved_hooks: tuple = ()  # (pack, unpack) pairs of autograd.graph.saved_tensors_hooks
+    inputs_given = False  # the running backward is grad() or backward(inputs=...)
 
 
 state = _State()
