@@ -18,7 +18,7 @@ from chainrule.autograd.function import Function, Node, _wrap, creation_site, pa
 from chainrule.autograd.grad_mode import anomaly_state as _anomaly
 from chainrule.autograd.grad_mode import enable_grad, no_grad
 from chainrule.autograd.grad_mode import state as _grad_state
-from chainrule.tensor import Tensor, bump_version
+from chainrule.tensor import Tensor, _share_version, bump_version
 
 
 def _uses_setup_context(cls: type) -> bool:
@@ -27,6 +27,14 @@ def _uses_setup_context(cls: type) -> bool:
 
 def apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
     """Function.apply for a user Function: run forward, and record a node when needed."""
+    ctx, out, record = _run_forward(cls, args, kwargs)
+    if not record:
+        return out
+    return _record_outputs(ctx, args, out)
+
+
+def _run_forward(cls: type, args: tuple, kwargs: dict) -> tuple[Node, Any, bool]:
+    """(ctx, forward's outputs, whether a node is to be recorded)."""
     ctx = cls._backward_cls()
     ctx._saved = None
     edges = []
@@ -51,9 +59,7 @@ def apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
             cls.setup_context(ctx, args, out)
         else:
             out = cls.forward(ctx, *args, **kwargs)
-    if not record:
-        return out
-    return _record_outputs(ctx, args, out)
+    return ctx, out, record
 
 
 def _record_outputs(ctx: Node, args: tuple, out: Any) -> Any:
@@ -102,6 +108,99 @@ def _record_outputs(ctx: Node, args: tuple, out: Any) -> Any:
         if versions:
             ctx._saved_versions = versions
     return result[0] if single else tuple(result)
+
+
+def _save_for_forward(self: Node, *tensors: Any) -> None:
+    """Keep these tensors for jvp, where they are ctx.saved_tensors (torch's contract)."""
+    for t in tensors:
+        assert isinstance(t, Tensor) or t is None, (
+            "save_for_forward expects all arguments to be tensors; you should save non-tensors "
+            "as attributes on ctx."
+        )
+    self.__dict__["_saved_fw"] = tensors
+
+
+Node.save_for_forward = _save_for_forward
+
+
+class _JvpCtx:
+    """ctx as a user Function's jvp sees it: forward's ctx, whose saved_tensors are the tensors
+    given to save_for_forward."""
+
+    __slots__ = ("_ctx",)
+
+    def __init__(self, ctx: Node) -> None:
+        object.__setattr__(self, "_ctx", ctx)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        return self._ctx.__dict__.get("_saved_fw", ())
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ctx, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self._ctx, name, value)
+
+
+def apply_user_jvp(cls: type, args: tuple, kwargs: dict) -> tuple[Any, Any]:
+    """Function.apply in forward mode for a user Function (the caller suspends forward mode):
+    forward's outputs, recorded as apply_user records them, and their tangents by the
+    Function's `jvp(ctx, *input_tangents)` as arrays (None: no tangent)."""
+    jvp = getattr(cls, "jvp", None)
+    if jvp is None:
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD."
+        )
+    tangents = [
+        (a._fw_grad if a._fw_grad is not None else _wrap(np.zeros_like(a.data), None))
+        if isinstance(a, Tensor)
+        else None
+        for a in args
+    ]
+    ctx, out, record = _run_forward(cls, args, kwargs)
+    single = not isinstance(out, tuple)
+    outs = (out,) if single else out
+    if record:
+        result = _record_outputs(ctx, args, out)
+        result = (result,) if single else result
+    else:  # an input returned as it is becomes a new tensor, unless forward changed it in place
+        dirty = {id(t) for t in ctx.__dict__.get("_dirty", ())}
+        result = tuple(
+            _alias_of(o) if any(o is a for a in args) and id(o) not in dirty else o for o in outs
+        )
+    with no_grad():
+        res = jvp(_JvpCtx(ctx), *tangents)
+    res = res if isinstance(res, tuple) else (res,)
+    if len(res) != len(outs):
+        raise RuntimeError(
+            "Function's jvp returned an invalid number of forward gradients (expected "
+            f"{len(outs)} but got {len(res)})"
+        )
+    non_diff = {id(t) for t in ctx.__dict__.get("_non_diff", ())}
+    arrays = []
+    for o, r, orig in zip(result, res, outs):
+        if r is None or not isinstance(o, Tensor) or id(orig) in non_diff:
+            arrays.append(None)
+            continue
+        if not isinstance(r, Tensor):
+            raise TypeError(
+                f"function {cls.__name__}'s jvp returned a {type(r).__name__}; expected a Tensor "
+                "or None per output"
+            )
+        if r.data.shape != o.data.shape:
+            from chainrule.autograd.forward_ad import _size_error
+
+            raise _size_error(o.data.shape, r.data.shape)
+        arrays.append(r.data)
+    return (result[0], arrays[0]) if single else (result, tuple(arrays))
+
+
+def _alias_of(t: Tensor) -> Tensor:
+    alias = _wrap(t.data, None)
+    _share_version(t, alias, view_fn=lambda a: a)
+    return alias
 
 
 def call_user(n: Node, g: Any) -> tuple:

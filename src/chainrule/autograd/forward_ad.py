@@ -115,7 +115,10 @@ class UnpackedDualTensor(NamedTuple):
 
 def _set_tangent(t: Tensor, tangent: Tensor) -> None:
     t._fw_grad = tangent
-    _holders[id(t)] = weakref.ref(t)
+    key = id(t)
+    _holders[key] = weakref.ref(
+        t, lambda ref: _holders.pop(key, None) if _holders.get(key) is ref else None
+    )
 
 
 def _check_floating(t: Any, what: str) -> None:
@@ -268,6 +271,15 @@ def where(cond: Any, a: Any, b: Any) -> Any:
     return np.where(cond, 0.0 if a is ZERO else a, 0.0 if b is ZERO else b)
 
 
+class Saved:
+    """A stand-in for ctx, for a rule that reuses its op's backward formula on the tangent
+    (torch's auto_element_wise): forward's saved arrays and attributes."""
+
+    def __init__(self, *saved: Any, **attrs: Any) -> None:
+        self.saved_tensors = saved
+        self.__dict__.update(attrs)
+
+
 @classmethod  # type: ignore[misc]
 def linear(cls: Any, t: tuple, out: Any, *args: Any, **kwargs: Any) -> Any:
     """The rule of an op linear in its tensor arguments: the op applied to their tangents."""
@@ -342,7 +354,7 @@ def apply_dual(cls: type, args: tuple, kwargs: dict) -> Any:
             out, tangents = apply_user_jvp(cls, args, kwargs)
         finally:
             _fw.level = level
-        return _attach(cls, out, tangents, args)
+        return _attach(cls, out, tangents)
     rule = rule_of(cls)
     if rule is None:
         raise _not_implemented(cls)
@@ -356,11 +368,11 @@ def apply_dual(cls: type, args: tuple, kwargs: dict) -> Any:
     primal = tuple(o.data for o in out) if type(out) is tuple else out.data
     with np.errstate(all="ignore"):
         tangents = rule(t, primal, *raw, **kwargs)
-    return _attach(cls, out, tangents, args)
+    return _attach(cls, out, tangents)
 
 
-def _attach(cls: type, out: Any, tangents: Any, args: tuple) -> Any:
-    """Give each floating output its tangent (a new tensor for an input returned as it is)."""
+def _attach(cls: type, out: Any, tangents: Any) -> Any:
+    """Give each floating output its tangent."""
     single = type(out) is not tuple
     outs = (out,) if single else out
     ts = (tangents,) if single or type(tangents) is not tuple else tangents
@@ -369,16 +381,10 @@ def _attach(cls: type, out: Any, tangents: Any, args: tuple) -> Any:
             f"forward AD: the rule of {cls.__name__} returned {len(ts)} tangents for "
             f"{len(outs)} outputs"
         )
-    result = []
     for o, t in zip(outs, ts):
-        if isinstance(o, Tensor) and any(o is a for a in args):
-            alias = _wrap(o.data, None)
-            _share_version(o, alias, view_fn=lambda a: a)
-            o = alias
         if t is not None and isinstance(o, Tensor) and o.data.dtype.kind in "fc":
             _set_tangent(o, _wrap(_fit(cls, t, o.data), None))
-        result.append(o)
-    return result[0] if single else tuple(result)
+    return out
 
 
 def _fit(cls: type, t: Any, o: np.ndarray) -> np.ndarray:

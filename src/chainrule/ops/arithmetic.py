@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import _dtype
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error
@@ -86,6 +87,8 @@ class Add(Primitive):
     def backward(ctx, g):
         return g, g
 
+    jvp_rule = fw.linear
+
 
 class Sub(Primitive):
     """out = x - y;  dout/dx = 1, dout/dy = -1"""
@@ -115,6 +118,8 @@ class Sub(Primitive):
     def backward(ctx, g):
         return g, (-g if ctx._edges[1] is not None else None)
 
+    jvp_rule = fw.linear
+
 
 class Rsub(Sub):
     """out = y - x (a scalar minus a tensor);  dout/dx = -1"""
@@ -128,6 +133,8 @@ class Rsub(Sub):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    jvp_rule = staticmethod(lambda t, out, x, c: -t[0])
 
 
 class Mul(Primitive):
@@ -151,6 +158,8 @@ class Mul(Primitive):
         ex, ey = ctx._edges
         return (g * y if ex is not None else None), (g * x if ey is not None else None)
 
+    jvp_rule = staticmethod(lambda t, out, x, y: t[0] * y + x * t[1])
+
 
 class Div(Primitive):
     """out = x / y;  dout/dx = 1 / y, dout/dy = -x / y**2 (written (x / y) / y, as torch)"""
@@ -172,6 +181,8 @@ class Div(Primitive):
         ex, ey = ctx._edges
         return (g / y if ex is not None else None), (-g * ((x / y) / y) if ey is not None else None)
 
+    jvp_rule = staticmethod(lambda t, out, x, y: (t[0] - t[1] * out) / y)  # as torch
+
 
 class Reciprocal(Primitive):
     """out = 1 / x;  dout/dx = -out**2 (saved output). `c / x` is `reciprocal(x) * c`, as torch"""
@@ -192,6 +203,8 @@ class Reciprocal(Primitive):
         (out,) = ctx.saved_tensors
         return -g * (out * out)
 
+    jvp_rule = staticmethod(lambda t, out, x: -t[0] * (out * out))
+
 
 class Neg(Primitive):
     """out = -x;  dout/dx = -1"""
@@ -210,6 +223,8 @@ class Neg(Primitive):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    jvp_rule = fw.linear
 
 
 class Pow(Primitive):
@@ -241,6 +256,8 @@ class Pow(Primitive):
         if p == 0:
             return d.const(g, np.zeros_like(d.data(g)))
         return g * (p * x ** (p - 1))
+
+    jvp_rule = staticmethod(lambda t, out, x, p: fw.ZERO if p == 0 else t[0] * (p * x ** (p - 1)))
 
 
 def _power(x: Any, y: Any, rt: np.dtype) -> np.ndarray:
@@ -283,6 +300,12 @@ class PowTensor(Primitive):
             gy = d.where((xd == 0) & (yd >= 0), 0.0, g * (out * d.log(x)))
         return gx, gy
 
+    @staticmethod
+    def jvp_rule(t, out, x, y):
+        x, y = prep(x, y)
+        dx = fw.where(y == 0, 0.0, t[0] * (y * x ** (y - 1)))
+        return dx + fw.where((x == 0) & (y >= 0), 0.0, t[1] * (out * np.log(x)))
+
 
 class RPow(Primitive):
     """out = c ** x (c a number);  dout/dx = out * log(c) (0 where c == 0 and x >= 0)"""
@@ -306,6 +329,11 @@ class RPow(Primitive):
         if c == 0:
             return d.where(d.data(x) >= 0, 0.0, g * (out * float(np.log(c))))
         return g * (out * float(np.log(c)))
+
+    @staticmethod
+    def jvp_rule(t, out, x, c):
+        dout = t[0] * (out * float(np.log(c)))
+        return fw.where(x >= 0, 0.0, dout) if c == 0 else dout
 
 
 class Maximum(Primitive):
@@ -337,6 +365,11 @@ class Maximum(Primitive):
         wx = (1.0 - cls._less(xd, yd) - tie).astype(dt)
         wy = (1.0 - cls._less(yd, xd) - tie).astype(dt)
         return g * d.const(g, wx), g * d.const(g, wy)
+
+    @classmethod
+    def jvp_rule(cls, t, out, x, y):  # torch's: dy + (1 where x wins, 1/2 at ties) * (dx - dy)
+        x, y = prep(x, y)
+        return t[1] + np.where(x == y, 0.5, cls._less(y, x)) * (t[0] - t[1])
 
 
 class Minimum(Maximum):
@@ -370,6 +403,8 @@ class Where(Primitive):
     def backward(ctx, g):
         c = ctx.cond
         return d.where(c, g, 0.0), d.where(c, 0.0, g)
+
+    jvp_rule = staticmethod(lambda t, out, x, y, cond: fw.where(cond, t[0], t[1]))
 
 
 # --- functional forms -------------------------------------------------------------------------

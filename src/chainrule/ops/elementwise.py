@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import _dtype
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error
 from chainrule.tensor import Tensor
@@ -50,6 +51,8 @@ class Exp(Primitive):
         (out,) = ctx.saved_tensors
         return g * out
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * out)
+
 
 class Log(Primitive):
     """out = log(x);  dout/dx = 1 / x"""
@@ -67,6 +70,8 @@ class Log(Primitive):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / x
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] / x)
 
 
 class Sqrt(Primitive):
@@ -87,6 +92,8 @@ class Sqrt(Primitive):
         with np.errstate(divide="ignore"):
             return g / (2 * out)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] / (2 * out))
+
 
 class Abs(Primitive):
     """out = |x|;  dout/dx = sign(x), so abs'(0) = 0 (as torch)"""
@@ -105,6 +112,8 @@ class Abs(Primitive):
         (x,) = ctx.saved_tensors
         return g * d.sign(x)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * d.sign(x))
+
 
 class Sin(Primitive):
     """out = sin(x);  dout/dx = cos(x)"""
@@ -121,6 +130,8 @@ class Sin(Primitive):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * d.cos(x)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * np.cos(x))
 
 
 class Cos(Primitive):
@@ -139,6 +150,8 @@ class Cos(Primitive):
         (x,) = ctx.saved_tensors
         return g * -d.sin(x)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * -np.sin(x))
+
 
 class Tanh(Primitive):
     """out = tanh(x);  dout/dx = 1 - out**2 (saved output)"""
@@ -155,6 +168,8 @@ class Tanh(Primitive):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * (1 - out * out)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * (1 - out * out))
 
 
 class Sigmoid(Primitive):
@@ -176,6 +191,8 @@ class Sigmoid(Primitive):
         (out,) = ctx.saved_tensors
         return g * (1 - out) * out
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * (1 - out) * out)
+
 
 class Relu(Primitive):
     """out = max(x, 0);  dout/dx = 0 where out <= 0 else 1, so relu'(0) = 0 (as torch)"""
@@ -194,6 +211,8 @@ class Relu(Primitive):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return d.masked(g, ~(d.data(out) <= 0))  # NaN passes the gradient, as torch
+
+    jvp_rule = staticmethod(lambda t, out, x: np.where(out <= 0, 0.0, t[0]))
 
 
 class Clamp(Primitive):
@@ -233,6 +252,11 @@ class Clamp(Primitive):
         if hi is not None:
             mask = mask & (xd <= hi)
         return d.masked(g, mask)
+
+    @staticmethod
+    def jvp_rule(t, out, x, lo, hi):  # torch's clamp_backward applied to the tangent
+        keep = (x >= (-np.inf if lo is None else lo)) & (x <= (np.inf if hi is None else hi))
+        return np.where(keep, t[0], 0.0)
 
 
 class ClampTensor(Primitive):
@@ -274,6 +298,15 @@ class ClampTensor(Primitive):
             g_hi = d.masked(g, x > hi if lo is None else (x > hi) | (hi < lo))
         return d.masked(g, keep_x), g_lo, g_hi
 
+    @staticmethod
+    def jvp_rule(t, out, x, lo, hi):  # torch's clamp_jvp (its ties differ from backward's)
+        (tx, tlo, thi), (x, lo, hi) = t, _promote(x, lo, hi)
+        if hi is None:
+            return fw.where(x > lo, tx, tlo)
+        if lo is None:
+            return fw.where(x < hi, tx, thi)
+        return fw.where(lo > hi, thi, fw.where(x < lo, tlo, fw.where(x > hi, thi, tx)))
+
 
 class ClampMin(Clamp):
     """out = max(x, lo) for a number lo;  dout/dx = 1 where x >= lo (the bound passes, as torch)"""
@@ -289,6 +322,8 @@ class ClampMin(Clamp):
         (x,) = ctx.saved_tensors
         return d.where(d.data(x) >= ctx.bounds[0], g, 0.0)  # torch's where: 0, even for inf g
 
+    jvp_rule = staticmethod(lambda t, out, x, bound: Clamp.jvp_rule(t, out, x, bound, None))
+
 
 class ClampMax(Clamp):
     """out = min(x, hi) for a number hi;  dout/dx = 1 where x <= hi (the bound passes, as torch)"""
@@ -303,6 +338,8 @@ class ClampMax(Clamp):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return d.where(d.data(x) <= ctx.bounds[1], g, 0.0)
+
+    jvp_rule = staticmethod(lambda t, out, x, bound: Clamp.jvp_rule(t, out, x, None, bound))
 
 
 class ClampMinTensor(Primitive):
@@ -329,6 +366,11 @@ class ClampMinTensor(Primitive):
         passed = x < bound if cls._np is np.maximum else x > bound
         return d.where(keep, g, 0.0), d.where(passed, g, 0.0)
 
+    @classmethod
+    def jvp_rule(cls, t, out, x, bound):  # torch's: dx where x >= lo (<= hi), else dlo (dhi)
+        x, bound = _promote(x, bound)
+        return fw.where(x >= bound if cls._np is np.maximum else x <= bound, t[0], t[1])
+
 
 class ClampMaxTensor(ClampMinTensor):
     """out = min(x, hi) for a tensor hi;  dout/dx = 1 where x <= hi (a tie goes to x),
@@ -351,6 +393,8 @@ class Clone(Primitive):
     def backward(ctx, g):
         return g
 
+    jvp_rule = fw.linear
+
 
 class Cast(Primitive):
     """out = x converted to another dtype;  dout/dx = 1 (gradient cast back by the engine)"""
@@ -364,6 +408,8 @@ class Cast(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g
+
+    jvp_rule = fw.linear
 
 
 # --- functional forms -------------------------------------------------------------------------

@@ -62,6 +62,10 @@ class Erf(FloatUnary):
         (x,) = ctx.saved_tensors
         return (cls._sign * 2 / _SQRT_PI) * d.exp(-(x * x)) * g
 
+    @classmethod
+    def jvp_rule(cls, t, out, x):
+        return (cls._sign * 2 / _SQRT_PI) * np.exp(-(x * x)) * t[0]
+
 
 class Erfc(Erf):
     """out = 1 - erf(x);  dout/dx = -2 / sqrt(pi) * exp(-x**2)"""
@@ -89,6 +93,8 @@ class Erfinv(Primitive):
         with np.errstate(over="ignore"):
             return (0.5 * _SQRT_PI) * d.exp(out * out) * g
 
+    jvp_rule = staticmethod(lambda t, out, x: (0.5 * _SQRT_PI) * np.exp(out * out) * t[0])
+
 
 class Lgamma(FloatUnary):
     """out = log|Γ(x)|;  dout/dx = digamma(x)"""
@@ -101,6 +107,8 @@ class Lgamma(FloatUnary):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Digamma, x)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * apply_dual(Digamma, x))
+
 
 class Digamma(FloatUnary):
     """out = ψ(x) = Γ'(x) / Γ(x);  dout/dx = polygamma(1, x)"""
@@ -112,6 +120,8 @@ class Digamma(FloatUnary):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Polygamma, x, n=1)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * apply_dual(Polygamma, x, n=1))
 
 
 class Polygamma(Primitive):
@@ -131,6 +141,8 @@ class Polygamma(Primitive):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Polygamma, x, n=ctx.n + 1)
+
+    jvp_rule = staticmethod(lambda t, out, x, n: t[0] * apply_dual(Polygamma, x, n=n + 1))
 
 
 # --- functional forms -------------------------------------------------------------------------

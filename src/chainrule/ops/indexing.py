@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
 from chainrule.tensor import Tensor, _share_version
@@ -61,6 +62,8 @@ class GetItem(Primitive):
     def backward(ctx, g):
         return d.index_add_into(ctx.shape, ctx.index, g, ctx.mode)
 
+    jvp_rule = fw.linear
+
 
 class Select(GetItem):
     node_name = "SelectBackward0"
@@ -90,6 +93,8 @@ class IndexPutInto(Primitive):
     def backward(ctx, gg):
         return gg[ctx.index]
 
+    jvp_rule = fw.linear
+
 
 class IndexPut(Primitive):
     """out = x with out[index] = v;  dout/dx = 1 off the index, 0 on it;  dout/dv = g[index]"""
@@ -115,6 +120,8 @@ class IndexPut(Primitive):
         keep[ctx.index] = False
         gv = g[ctx.index] if ctx._edges[1] is not None else None
         return d.masked(g, keep), gv
+
+    jvp_rule = fw.linear  # dout = dx with dout[index] = dv
 
 
 def split_ints(idx: tuple) -> tuple[tuple, tuple] | None:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule import _dtype
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, norm_dim
 from chainrule.ops.indexing import getitem
@@ -75,6 +76,8 @@ class Cat(Primitive):
             for p, s in zip(parts, ctx.skipped)
         )
 
+    jvp_rule = fw.linear
+
 
 class Stack(Primitive):
     """out = [x0 x1 ...] along a new axis;  dout/dxi = g's i-th entry along it"""
@@ -91,6 +94,8 @@ class Stack(Primitive):
     def backward(ctx, g):
         lead = (slice(None),) * ctx.axis
         return tuple(g[lead + (i,)] for i in range(ctx.n))
+
+    jvp_rule = fw.linear
 
 
 def _outputs(pieces: list) -> Any:
@@ -112,6 +117,8 @@ class Split(Primitive):
     def backward(ctx, *gs):
         return _join(list(gs), ctx.axis)
 
+    jvp_rule = fw.linear
+
 
 class SplitWithSizes(Split):
     node_name = "SplitWithSizesBackward0"
@@ -131,6 +138,8 @@ class Unbind(Primitive):
     @staticmethod
     def backward(ctx, *gs):
         return _join(list(gs), ctx.axis, stack=True)
+
+    jvp_rule = fw.linear
 
 
 # --- argument checks ----------------------------------------------------------------------------

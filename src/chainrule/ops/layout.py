@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import NULL_CTX
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, norm_dim, shape_arg
@@ -33,6 +34,8 @@ class Flip(Primitive):
     def backward(ctx, g):
         return Flip.apply(g, axes=ctx.axes) if d._t(g) else np.flip(g, ctx.axes)
 
+    jvp_rule = fw.linear
+
 
 class Roll(Primitive):
     """out = x shifted cyclically (flattened when axes is None);  dout/dx = g shifted back"""
@@ -48,6 +51,8 @@ class Roll(Primitive):
     def backward(ctx, g):
         back = tuple(-s for s in ctx.shifts)
         return Roll.apply(g, shifts=back, axes=ctx.axes) if d._t(g) else np.roll(g, back, ctx.axes)
+
+    jvp_rule = fw.linear
 
 
 class Repeat(Primitive):
@@ -69,6 +74,8 @@ class Repeat(Primitive):
         g = g.sum(dim=tiles) if d._t(g) else g.sum(axis=tiles)
         return d.reshape(g, shape)
 
+    jvp_rule = fw.linear
+
 
 class Tril(Primitive):
     """out = x with the entries above diagonal k zeroed;  dout/dx = tril(g, k)"""
@@ -84,6 +91,8 @@ class Tril(Primitive):
     @classmethod
     def backward(cls, ctx, g):
         return cls.apply(g, k=ctx.k) if d._t(g) else cls._np(g, ctx.k)
+
+    jvp_rule = fw.linear
 
 
 class Triu(Tril):
@@ -117,6 +126,8 @@ class Diagonal(Primitive):
             return DiagonalScatter.apply(g, shape=ctx.shape, args=ctx.args)
         return DiagonalScatter.forward(NULL_CTX, g, ctx.shape, ctx.args)
 
+    jvp_rule = fw.linear
+
 
 class DiagonalCopy(Diagonal):
     """out = a copy of the diagonal of x;  dout/dx = g laid on it in zeros"""
@@ -126,6 +137,8 @@ class DiagonalCopy(Diagonal):
     @staticmethod
     def forward(ctx, x, offset, d1, d2):
         return Diagonal.forward(ctx, x, offset, d1, d2).copy()
+
+    jvp_rule = fw.linear
 
 
 class DiagonalScatter(Primitive):
@@ -147,6 +160,8 @@ class DiagonalScatter(Primitive):
             return Diagonal.apply(g, offset=offset, d1=d1, d2=d2)
         return _diag_view(g, *ctx.args)
 
+    jvp_rule = fw.linear
+
 
 class DiagEmbed(DiagonalScatter):
     """out = a new pair of dims d1, d2 with x's last dim on their diagonal;  dout/dx = that
@@ -161,6 +176,8 @@ class DiagEmbed(DiagonalScatter):
         for pos in sorted((d1, d2)):
             shape.insert(pos, m)
         return DiagonalScatter.forward(ctx, x, tuple(shape), (offset, d1, d2))
+
+    jvp_rule = fw.linear
 
 
 # --- functional forms ---------------------------------------------------------------------------

@@ -88,6 +88,8 @@ class MatMul(Primitive):
                 gy = d.reshape(gy, gy.shape[:-1])
         return gx, gy
 
+    jvp_rule = staticmethod(lambda t, out, x, y: t[0] @ y + x @ t[1])
+
 
 class Mm(MatMul):
     node_name = "MmBackward0"

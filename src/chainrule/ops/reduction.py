@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, norm_dim, norm_dims
 from chainrule.tensor import Tensor
@@ -41,6 +42,8 @@ class Sum(Primitive):
     @staticmethod
     def backward(ctx, g):
         return d.expand(d.reshape(g, ctx.kept), ctx.shape)
+
+    jvp_rule = fw.linear
 
 
 class SumAll(Sum):
@@ -78,6 +81,8 @@ class Mean(Primitive):
             return d.expand(d.reshape(g, ctx.kept), ctx.shape)
         return d.expand(d.reshape(g / ctx.n, ctx.kept), ctx.shape)
 
+    jvp_rule = fw.linear
+
 
 class MeanAll(Mean):
     node_name = "MeanBackward0"
@@ -107,6 +112,11 @@ class MaxAll(Primitive):
         xd, od = d.data(x), d.data(out)
         mask = (xd == od) | (np.isnan(xd) & np.isnan(od)) if xd.dtype.kind == "f" else xd == od
         return g * d.const(g, mask / np.count_nonzero(mask))
+
+    @staticmethod
+    def jvp_rule(t, out, x):  # torch's evenly_read_jvp: the mean tangent of the ties (NaN: NaN)
+        mask = x == out
+        return np.where(mask, t[0], 0.0).sum() / np.count_nonzero(mask)
 
 
 class MinAll(MaxAll):
@@ -150,6 +160,14 @@ class MaxDim(Primitive):
             g = d.reshape(g, tuple(kept))
         pos = np.arange(shape[axis]).reshape([-1 if i == axis else 1 for i in range(len(shape))])
         return d.masked(g, pos == ctx.idx)
+
+    @staticmethod
+    def jvp_rule(t, out, x, axis, keepdim):  # the tangent at the returned index
+        if x.ndim == 0:
+            return t[0], None
+        idx = out[1] if keepdim else np.expand_dims(out[1], axis)
+        picked = np.take_along_axis(t[0], idx, axis)
+        return (picked if keepdim else picked.squeeze(axis)), None
 
 
 class MinDim(MaxDim):

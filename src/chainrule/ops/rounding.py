@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._dtype import SCALAR_TYPE
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
@@ -57,6 +58,8 @@ class Sign(Primitive):
     def backward(ctx, g):
         return zero_gradient(g)
 
+    jvp_rule = fw.zero
+
 
 class Sgn(Sign):
     """out = sgn(x), sign(x) for real x;  dout/dx = 0"""
@@ -82,6 +85,8 @@ class Floor(Primitive):
     @staticmethod
     def backward(ctx, g):
         return zero_gradient(g)
+
+    jvp_rule = fw.zero
 
 
 class Ceil(Floor):
@@ -129,6 +134,8 @@ class RoundDecimals(Primitive):
     def backward(ctx, g):
         return zero_gradient(g)
 
+    jvp_rule = fw.zero
+
 
 class Frac(Primitive):
     """out = x - trunc(x);  dout/dx = 1"""
@@ -145,6 +152,8 @@ class Frac(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0])
 
 
 # --- non-finite values ---------------------------------------------------------------------------
@@ -175,6 +184,8 @@ class NanToNum(Primitive):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return d.masked(g, np.isfinite(d.data(x)))
+
+    jvp_rule = staticmethod(lambda t, out, x, nan, posinf, neginf: t[0] * np.isfinite(x))
 
 
 # --- functional forms -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, norm_dim
 from chainrule.tensor import Tensor
@@ -95,6 +96,8 @@ class Cumsum(Primitive):
             return g
         return reversed_cumsum(g, ctx.axis)
 
+    jvp_rule = fw.linear
+
 
 class Cumprod(Primitive):
     """out_i = prod_{j<=i} x_j;  dx_k = sum_{i>=k} g_i prod_{j<=i, j!=k} x_j"""
@@ -120,6 +123,17 @@ class Cumprod(Primitive):
         if isinstance(g, Tensor):  # torch also switches to an O(n^2) formula for create_graph
             return _cumprod_grad_exact(g, x, axis)
         return _cumprod_grad_zeros(g, xd, out, zero, axis)
+
+    @staticmethod
+    def jvp_rule(t, out, x, axis):  # torch's cumprod_jvp
+        if x.ndim == 0:
+            return t[0]
+        grad = cumsum_array(t[0] / x, axis) * out  # exact before the first zero
+        zero = x == 0
+        first = zero & (np.cumsum(zero, axis) == 1)
+        # from the first zero on: prod_{j<z} x_j * dx_z * prod_{z<j<=i} x_j
+        after = cumprod_array(np.where(first, t[0], x), axis)
+        return np.where(np.cumsum(first, axis) > 0, after, grad)
 
 
 def _cumprod_grad_zeros(
@@ -183,6 +197,10 @@ class Cummax(Primitive):
         if len(ctx.shape) == 0:
             return g
         return place_along(ctx.shape, ctx.axis, ctx.idx, g, repeats=True)
+
+    @staticmethod
+    def jvp_rule(t, out, x, axis):  # the tangent where each running extreme was reached
+        return (t[0] if x.ndim == 0 else t[0][along(out[1], axis)]), None
 
 
 class Cummin(Cummax):

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, norm_dim, norm_dims, shape_arg
 from chainrule.tensor import Tensor, _share_version
@@ -57,6 +58,9 @@ class Reshape(Primitive):
     def backward(ctx, g):
         return d.reshape(g, ctx.shape)
 
+    # a reshape, not a view: the tangent's memory layout may differ from x's
+    jvp_rule = staticmethod(lambda t, out, x, shape, view: np.reshape(t[0], shape))
+
 
 class Transpose(Primitive):
     """out = x with dims a and b swapped;  dout/dx: swap them back"""
@@ -72,6 +76,8 @@ class Transpose(Primitive):
     def backward(ctx, g):
         a, b = ctx.dims
         return d.swap(g, a, b)
+
+    jvp_rule = fw.linear
 
 
 class T(Transpose):
@@ -91,6 +97,8 @@ class Permute(Primitive):
     @staticmethod
     def backward(ctx, g):
         return d.permute(g, ctx.inverse)
+
+    jvp_rule = fw.linear
 
 
 class Squeeze(Reshape):
@@ -117,6 +125,8 @@ class Expand(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g
+
+    jvp_rule = fw.linear
 
 
 # --- functional forms; each result is a view of its input ------------------------------------

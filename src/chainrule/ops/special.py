@@ -18,7 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from chainrule.autograd.function import _wrap
+from chainrule.autograd import forward_ad as fw
+from chainrule.autograd.function import NULL_CTX, _wrap
+from chainrule.autograd.grad_mode import state as _grad_state
 from chainrule.ops import _dual as d
 from chainrule.ops import division, erf_gamma, rounding, special_binary
 from chainrule.ops._util import Primitive
@@ -57,6 +59,8 @@ class Log1p(Primitive):
         with np.errstate(divide="ignore"):
             return g / (x + 1)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] / (x + 1))
+
 
 class Expm1(Primitive):
     """out = exp(x) - 1;  dout/dx = out + 1 (saved output)"""
@@ -75,6 +79,8 @@ class Expm1(Primitive):
         (out,) = ctx.saved_tensors
         return g * (out + 1)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * (out + 1))
+
 
 class Exp2(Primitive):
     """out = 2**x;  dout/dx = out * log(2) (saved output)"""
@@ -92,6 +98,8 @@ class Exp2(Primitive):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return g * out * _LN2
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * out * _LN2)
 
 
 class Log2(Primitive):
@@ -113,6 +121,10 @@ class Log2(Primitive):
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore"):
             return g / (x * cls._ln)
+
+    @classmethod
+    def jvp_rule(cls, t, out, x):
+        return t[0] / (x * cls._ln)
 
 
 class Log10(Log2):
@@ -140,6 +152,8 @@ class Rsqrt(Primitive):
         (out,) = ctx.saved_tensors
         with np.errstate(over="ignore", invalid="ignore"):
             return -0.5 * g * out**3
+
+    jvp_rule = staticmethod(lambda t, out, x: -0.5 * t[0] * out**3)
 
 
 class Logit(Primitive):
@@ -181,6 +195,14 @@ class Logit(Primitive):
             grad = g / (x * (1 - x))
         return d.where(outside, fill, grad) if outside.any() else grad
 
+    @staticmethod
+    def jvp_rule(t, out, x, eps):
+        # torch's jvp is its backward formula: with grad mode on, the differentiable where()
+        ctx = fw.Saved(x, eps=eps)
+        if _grad_state.enabled:
+            return Logit.backward(ctx, _wrap(t[0], None)).data
+        return Logit.backward(ctx, t[0])
+
 
 # --- trigonometric and hyperbolic ----------------------------------------------------------------
 
@@ -201,6 +223,8 @@ class Tan(Primitive):
         (out,) = ctx.saved_tensors
         return g * (1 + out * out)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * (1 + out * out))
+
 
 class Asin(FloatUnary):
     """out = asin(x);  dout/dx = 1 / sqrt(1 - x**2) (inf at +-1, as torch)"""
@@ -212,6 +236,8 @@ class Asin(FloatUnary):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Rsqrt, -x * x + 1)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * _rsqrt(-x * x + 1))
 
 
 class Acos(FloatUnary):
@@ -225,6 +251,8 @@ class Acos(FloatUnary):
         (x,) = ctx.saved_tensors
         return g * -apply_dual(Rsqrt, -x * x + 1)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * -_rsqrt(-x * x + 1))
+
 
 class Atan(FloatUnary):
     """out = atan(x);  dout/dx = 1 / (x**2 + 1)"""
@@ -236,6 +264,8 @@ class Atan(FloatUnary):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g / (x * x + 1)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] / (x * x + 1))
 
 
 class Sinh(FloatUnary):
@@ -249,6 +279,8 @@ class Sinh(FloatUnary):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Cosh, x)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * np.cosh(x))
+
 
 class Cosh(FloatUnary):
     """out = cosh(x);  dout/dx = sinh(x)"""
@@ -260,6 +292,8 @@ class Cosh(FloatUnary):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Sinh, x)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * np.sinh(x))
 
 
 class Asinh(FloatUnary):
@@ -273,6 +307,8 @@ class Asinh(FloatUnary):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Rsqrt, x * x + 1)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * _rsqrt(x * x + 1))
+
 
 class Acosh(FloatUnary):
     """out = acosh(x);  dout/dx = 1 / sqrt(x**2 - 1) (inf at 1, as torch)"""
@@ -284,6 +320,8 @@ class Acosh(FloatUnary):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return g * apply_dual(Rsqrt, x * x - 1)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * _rsqrt(x * x - 1))
 
 
 class Atanh(FloatUnary):
@@ -297,6 +335,12 @@ class Atanh(FloatUnary):
         (x,) = ctx.saved_tensors
         with np.errstate(divide="ignore"):
             return g / (1 - x * x)
+
+    jvp_rule = staticmethod(lambda t, out, x: t[0] / (1 - x * x))
+
+
+def _rsqrt(x: np.ndarray) -> np.ndarray:
+    return Rsqrt.forward(NULL_CTX, x)
 
 
 # --- functional forms -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error
 from chainrule.ops.arithmetic import prep, prep_float
@@ -62,6 +63,9 @@ class Atan2(Primitive):
                 g * -x * recip if ey is not None else None,
             )
 
+    # torch's formula: unlike backward, no special case where x² + y² == 0
+    jvp_rule = staticmethod(lambda t, out, x, y: (-x * t[1] + y * t[0]) / (x * x + y * y))
+
 
 def _xlogy(x: Any, y: Any) -> Any:
     """x * log(y), 0 where x == 0 unless y is NaN (as torch)."""
@@ -102,6 +106,11 @@ class Xlogy(Primitive):
                 gy = g * x / y
         return gx, gy
 
+    @staticmethod
+    def jvp_rule(t, out, x, y):  # dx log(y) (0 where x == 0 and y <= 0) + dy x / y, as torch
+        dx = fw.ZERO if t[0] is fw.ZERO else np.where((x == 0) & (y <= 0), 0.0, _xlogy(t[0], y))
+        return dx + t[1] * x / y
+
 
 class XlogyScalarSelf(Xlogy):
     """out = c * log(y) (c a number);  dout/dy = c / y"""
@@ -136,6 +145,10 @@ class Logaddexp(Primitive):
                 g / (1 + d.exp(x - y)) if ey is not None else None,
             )
 
+    jvp_rule = staticmethod(
+        lambda t, out, x, y: t[0] / (1 + np.exp(y - x)) + t[1] / (1 + np.exp(x - y))
+    )
+
 
 class Hypot(Primitive):
     """out = sqrt(x² + y²);  dout/dx = x / out, dout/dy = y / out (NaN at 0, as torch)"""
@@ -158,6 +171,8 @@ class Hypot(Primitive):
                 g * x / out if ex is not None else None,
                 g * y / out if ey is not None else None,
             )
+
+    jvp_rule = staticmethod(lambda t, out, x, y: t[0] * x / out + t[1] * y / out)
 
 
 # C++ names torch's lerp uses in its dtype errors
@@ -227,6 +242,10 @@ class Lerp(Primitive):
             g * (end - x) if ew is not None else None,
         )
 
+    @staticmethod
+    def jvp_rule(t, out, x, end, w):  # lerp(dx, dend, w) + dw (end - x), as torch
+        return _lerp_values(fw.dense(t[0], x), fw.dense(t[1], end), w) + t[2] * (end - x)
+
 
 class LerpScalar(Primitive):
     """out = x + w * (end - x) (w a number);  dout/dx = 1 - w, dout/dend = w"""
@@ -244,6 +263,10 @@ class LerpScalar(Primitive):
         w = float(ctx.w)
         ex, ee, _ = ctx._edges
         return (g * (1.0 - w) if ex is not None else None, g * w if ee is not None else None, None)
+
+    jvp_rule = staticmethod(
+        lambda t, out, x, end, w: _lerp_values(fw.dense(t[0], x), fw.dense(t[1], end), w)
+    )
 
 
 # --- functional forms -------------------------------------------------------------------------

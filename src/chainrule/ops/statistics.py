@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
-from chainrule.ops._moments import Std, StdMean, Var, VarMean, _unreduce
+from chainrule.ops._moments import Std, StdMean, Var, VarMean, _unreduce, _var_grad
 from chainrule.ops._util import Primitive, norm_dim, norm_dims
 from chainrule.ops.elementwise import to_float
 from chainrule.ops.reduction import _kept_shape
@@ -89,6 +90,10 @@ class ProdAll(Primitive):
             return np.zeros(xd.shape, np.result_type(g, xd))
         return g * d.reshape(_others_product(d.reshape(x, (-1,)), 0), xd.shape)
 
+    @staticmethod
+    def jvp_rule(t, out, x):  # sum(dx * dout/dx), dout/dx from backward (as torch)
+        return (t[0] * ProdAll.backward(fw.Saved(x, out), np.ones((), out.dtype))).sum()
+
 
 class ProdDim(Primitive):
     """out = prod(x, dim);  dout/dx_i = prod_{j != i} x_j along dim (out / x_i without zeros)"""
@@ -116,6 +121,13 @@ class ProdDim(Primitive):
             return g * (_unreduce(out, xd.shape, (axis,), ctx.keepdim) / x)
         return g * _others_product(x, axis)
 
+    @staticmethod
+    def jvp_rule(t, out, x, axis, keepdim):  # sum along dim of dx * dout/dx (from backward)
+        if x.ndim == 0:
+            return t[0]
+        grad = ProdDim.backward(fw.Saved(x, out, axis=axis, keepdim=keepdim), np.ones_like(out))
+        return (t[0] * grad).sum(axis, keepdims=keepdim)
+
 
 def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
     """Product of all elements, or along one `dim` (integers and bools multiply as int64)."""
@@ -132,6 +144,44 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
 
 
 # --- var, std, var_mean, std_mean (primitives in _moments.py) -------------------------------------
+
+
+def _var_jvp(
+    t: Any, out: Any, x: np.ndarray, axes: Any, keepdim: bool, correction: Any, full: bool
+) -> Any:
+    """torch's var rule: var_backward(dx, x, dims, correction, keepdim=True) summed over dims."""
+    ctx = fw.Saved(axes=axes, keepdim=True, correction=correction, full=full)
+    return _var_grad(ctx, t[0], x).sum(axis=axes or None, keepdims=keepdim)
+
+
+def _std_jvp(t: Any, out: Any, x: np.ndarray, *args: Any, **kw: Any) -> Any:
+    """d std = d var / (2 std), 0 where std = 0 (as torch)."""
+    return np.where(out == 0, 0.0, _var_jvp(t, out, x, *args, **kw) / (2 * out))
+
+
+def _moments_jvp(
+    cls: type,
+    t: Any,
+    out: Any,
+    x: np.ndarray,
+    axes: Any,
+    keepdim: bool,
+    correction: Any,
+    full: bool,
+) -> tuple:
+    """(d var or d std, d mean)."""
+    spread = _std_jvp if cls._std else _var_jvp
+    n = math.prod(x.shape[a] for a in axes) if axes else x.size
+    return (
+        spread(t, out[0], x, axes, keepdim, correction, full),
+        t[0].sum(axis=axes or None, keepdims=keepdim) / n,
+    )
+
+
+# the forward-mode rules of the _moments primitives
+Var.jvp_rule = staticmethod(_var_jvp)
+Std.jvp_rule = staticmethod(_std_jvp)
+VarMean.jvp_rule = classmethod(_moments_jvp)
 
 
 def _var_args(name: str, input: Tensor, dim: Any, unbiased: Any, correction: Any) -> tuple:
@@ -224,6 +274,11 @@ class Logsumexp(Primitive):
         with np.errstate(invalid="ignore", over="ignore"):
             return g * d.exp(x - _unreduce(out, shape, ctx.axes, ctx.keepdim))
 
+    @staticmethod
+    def jvp_rule(t, out, x, axes, keepdim):  # torch's logsumexp_jvp
+        e = np.exp(x - x.max(axis=axes, keepdims=True)) if x.size else np.exp(x)
+        return (e * t[0]).sum(axis=axes, keepdims=keepdim) / e.sum(axis=axes, keepdims=keepdim)
+
 
 def logsumexp(input: Tensor, dim: Any, keepdim: bool = False) -> Tensor:
     """log(sum(exp(input))) along `dim` (an int or a tuple), stable for large inputs."""
@@ -259,6 +314,12 @@ class Amax(Primitive):
         g = _unreduce(g, xd.shape, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             return (g / d.const(g, count)) * d.const(g, mask.astype(xd.dtype))
+
+    @staticmethod
+    def jvp_rule(t, out, x, axes, keepdim):  # torch's amaxamin_jvp: the ties' mean tangent
+        mask = x == _unreduce(out, x.shape, axes, keepdim)
+        total = np.where(mask, t[0], 0.0).sum(axis=axes, keepdims=keepdim)
+        return total / mask.sum(axis=axes, keepdims=keepdim)
 
 
 class Amin(Amax):

@@ -65,6 +65,8 @@ class Hardtanh(Primitive):
     def backward(ctx, g):
         return d.masked(g, ctx.mask)
 
+    jvp_rule = staticmethod(lambda t, out, x, lo, hi: np.where((x > lo) & (x < hi), t[0], 0.0))
+
 
 class Hardsigmoid(Primitive):
     """out = min(max(x + 3, 0), 6) / 6;  dout/dx = 1/6 where -3 < x < 3, so 0 at +-3 (as torch,
@@ -82,6 +84,8 @@ class Hardsigmoid(Primitive):
     def backward(ctx, g):
         return d.masked(g, ctx.mask) * _SIXTH_F32
 
+    jvp_rule = staticmethod(lambda t, out, x: np.where((x > -3) & (x < 3), t[0] * _SIXTH_F32, 0.0))
+
 
 class Threshold(Primitive):
     """out = x where x > threshold, else value;  dout/dx = 1 where x > threshold (0 at it)"""
@@ -98,6 +102,8 @@ class Threshold(Primitive):
     @staticmethod
     def backward(ctx, g):
         return d.masked(g, ctx.mask)
+
+    jvp_rule = staticmethod(lambda t, out, x, threshold, value: np.where(x > threshold, t[0], 0.0))
 
 
 class ThresholdInplace(Threshold):
@@ -120,6 +126,8 @@ class LeakyRelu(Primitive):
     @staticmethod
     def backward(ctx, g):
         return g * d.const(g, ctx.coef)
+
+    jvp_rule = staticmethod(lambda t, out, x, slope: np.where(x > 0, t[0], t[0] * slope))
 
 
 class LeakyReluInplace(LeakyRelu):
@@ -160,6 +168,10 @@ class Hardswish(Primitive):
         # the second derivative is 1/3 strictly inside (-3, 3), 0 at the bounds, as torch's
         return g * d.where(mid, x / 3 + 0.5, d.const(x, (xd >= 3).astype(xd.dtype)))
 
+    @staticmethod
+    def jvp_rule(t, out, x):  # torch's hardswish_backward on the tangent
+        return np.where(x <= -3, 0.0, np.where(x < 3, t[0] * (x / 3 + 0.5), t[0]))
+
 
 # --- elu, celu, selu: one primitive with torch's (alpha, scale, input_scale) -------------------
 
@@ -183,6 +195,10 @@ class Elu(Primitive):
         (x,) = ctx.saved_tensors
         return dual(EluGrad, g, x, *ctx.params)
 
+    @staticmethod
+    def jvp_rule(t, out, x, alpha, scale, input_scale):
+        return EluGrad.forward(NULL_CTX, t[0], x, alpha, scale, input_scale)
+
 
 class Celu(Elu):
     """celu = elu(x, alpha, 1, 1 / alpha); torch's backward takes input_scale as 1 /
@@ -195,6 +211,10 @@ class Celu(Elu):
         out = Elu.forward(ctx, x, alpha, scale, input_scale)
         ctx.params = (alpha, scale, 1.0 / float(np.float32(alpha)))
         return out
+
+    @staticmethod
+    def jvp_rule(t, out, x, alpha, scale, input_scale):
+        return EluGrad.forward(NULL_CTX, t[0], x, alpha, scale, 1.0 / float(np.float32(alpha)))
 
 
 class EluInplace(Elu):
@@ -260,6 +280,10 @@ class Softplus(Primitive):
         (x,) = ctx.saved_tensors
         return dual(SoftplusGrad, g, x, *ctx.params)
 
+    @staticmethod
+    def jvp_rule(t, out, x, beta, threshold):
+        return SoftplusGrad.forward(NULL_CTX, t[0], x, beta, threshold)
+
 
 class SoftplusGrad(Primitive):
     """out = g * softplus'(x);  dout/dg = softplus'(x), dout/dx = g beta s (1 - s) where beta x <
@@ -302,6 +326,8 @@ class LogSigmoid(Primitive):
         (x,) = ctx.saved_tensors
         return g * sigmoid(-x)
 
+    jvp_rule = staticmethod(lambda t, out, x: t[0] * sigmoid(-x))
+
 
 class Silu(Primitive):
     """out = x sigmoid(x);  dout/dx = s (1 + x (1 - s)), s = sigmoid(x)"""
@@ -320,6 +346,11 @@ class Silu(Primitive):
         if d._t(x):  # the saved s is a constant: recompute it on the graph
             s = sigmoid(x)
         return g * s * (1 + x * (1 - s))
+
+    @staticmethod
+    def jvp_rule(t, out, x):
+        s = sigmoid(x)
+        return t[0] * s * (1 + x * (1 - s))
 
 
 def _softplus(x: Any) -> Any:
@@ -344,6 +375,11 @@ class Mish(Primitive):
         t = tanh(_softplus(x))
         return g * (t + x * sigmoid(x) * (1 - t * t))
 
+    @staticmethod
+    def jvp_rule(t, out, x):
+        ts = np.tanh(np.logaddexp(0, x))
+        return t[0] * (ts + x * sigmoid(x) * (1 - ts * ts))
+
 
 # --- gelu --------------------------------------------------------------------------------------
 
@@ -366,6 +402,10 @@ class Gelu(Primitive):
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
         return dual(GeluGrad, g, x, ctx.approximate)
+
+    @staticmethod
+    def jvp_rule(t, out, x, approximate):
+        return GeluGrad.forward(NULL_CTX, t[0], x, approximate)
 
 
 def _gelu_derivatives(x: Any, approximate: str, second: bool) -> Any:

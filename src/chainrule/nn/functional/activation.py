@@ -286,6 +286,12 @@ class Glu(Primitive):
         shape = tuple(x.shape)
         return d.index_add_into(shape, ia, ga, False) + d.index_add_into(shape, ib, gb, False)
 
+    @staticmethod
+    def jvp_rule(t, out, x, axis):  # torch's glu_jvp: da s + out (db - s db), s = sigmoid(b)
+        ia, ib = _halves(x.ndim, axis, x.shape[axis] // 2)
+        s, db = A.sigmoid(x[ib]), t[0][ib]
+        return t[0][ia] * s + out * (db - s * db)
+
 
 def glu(input: Tensor, dim: int = -1) -> Tensor:
     """a * sigmoid(b), where a and b are the two halves of input along dim."""
@@ -328,6 +334,8 @@ class LogSoftmax(Primitive):
         (out,) = ctx.saved_tensors
         return g - d.exp(out) * _sum_keep(g, ctx.axis)
 
+    jvp_rule = staticmethod(lambda t, out, x, axis: t[0] - _sum_keep(np.exp(out) * t[0], axis))
+
 
 class Softmax(Primitive):
     """out = exp(x) / sum(exp(x), dim);  dx = out * (g - sum(g * out, dim)) (saved output)"""
@@ -349,6 +357,8 @@ class Softmax(Primitive):
     def backward(ctx, g):
         (out,) = ctx.saved_tensors
         return out * (g - _sum_keep(g * out, ctx.axis))
+
+    jvp_rule = staticmethod(lambda t, out, x, axis: out * (t[0] - _sum_keep(out * t[0], axis)))
 
 
 def _softmax_axis(
