@@ -606,3 +606,87 @@ def test_caller_inputs_are_left_alone(lib):
     F.jvp(lambda a: a.exp(), x, lib.ones(3))
     assert not x.requires_grad and x.grad is None
     assert y.requires_grad and y.grad is None and y.grad_fn is None
+
+
+# --- the forward-mode path ------------------------------------------------------------------------
+
+
+def _jvp_only(lib):
+    """x * 2 with a jvp and no backward: only forward mode can differentiate it."""
+
+    class Double(lib.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def jvp(ctx, t):
+            return t * 2
+
+    return Double
+
+
+def test_forward_path_serves_a_jvp_only_function(torch):
+    """functional.jvp (create_graph=False) and the forward-mode Jacobian use forward AD: a
+    Function with a jvp and no backward works (torch's jvp, by double backward, raises; its
+    forward AD gives the reference tangent)."""
+    x, v = data(5, (2, 3), (2, 3))
+
+    def func(lib, x):
+        return _jvp_only(lib).apply(x.sin()).sum(0)
+
+    ours_out, ours = chainrule.autograd.functional.jvp(
+        lambda x: func(chainrule, x), mk(chainrule, x), mk(chainrule, v)
+    )
+    fw = torch.autograd.forward_ad
+    with fw.dual_level():
+        out = func(torch, fw.make_dual(mk(torch, x), mk(torch, v)))
+        theirs_out, theirs = (t.detach() for t in fw.unpack_dual(out))
+    assert_same(ours_out, theirs_out, torch)
+    assert_same(ours, theirs, torch)
+    with pytest.raises(NotImplementedError, match="backward or vjp"):
+        torch.autograd.functional.jvp(lambda x: func(torch, x), mk(torch, x), mk(torch, v))
+    jac = chainrule.autograd.functional.jacobian(
+        lambda x: func(chainrule, x), mk(chainrule, x), vectorize=True, strategy="forward-mode"
+    )
+    ref = torch.autograd.functional.jacobian(lambda x: (x.sin() * 2).sum(0), mk(torch, x))
+    assert_same(jac, ref, torch)
+
+
+def test_jvp_falls_back_to_reverse_mode(torch):
+    """An op without a forward rule (here a user Function without jvp) takes the
+    double-backward trick, as in torch, and gives the same result."""
+
+    class Square(chainrule.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x * x
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * g * x
+
+    x, v = (chainrule.tensor(a) for a in data(7, (3,), (3,)))
+    out, jv = chainrule.autograd.functional.jvp(Square.apply, x, v)
+    np.testing.assert_allclose(jv.numpy(), 2 * x.numpy() * v.numpy())
+    np.testing.assert_allclose(out.numpy(), x.numpy() ** 2)
+
+
+def test_jvp_of_a_function_that_differentiates_inside_matches_torch(torch):
+    # forward mode cannot see through autograd.grad inside func: jvp must notice and use the
+    # double-backward path, not return the tangent of a constant
+    results = []
+    for m in (chainrule, torch):
+        x = m.tensor([1.0, 2.0, -0.5], dtype=m.float64)
+        v = m.tensor([1.0, 0.5, 2.0], dtype=m.float64)
+
+        def grad_of_cube(t, m=m):
+            return m.autograd.grad((t**3).sum(), t, create_graph=True)[0]
+
+        out, jv = m.autograd.functional.jvp(grad_of_cube, x, v)
+        results.append((out.numpy(), jv.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0])
+    np.testing.assert_allclose(results[0][1], results[1][1])
+    np.testing.assert_allclose(results[0][1], 6 * np.array([1.0, 2.0, -0.5]) * [1.0, 0.5, 2.0])

@@ -110,19 +110,6 @@ def _record_outputs(ctx: Node, args: tuple, out: Any) -> Any:
     return result[0] if single else tuple(result)
 
 
-def _save_for_forward(self: Node, *tensors: Any) -> None:
-    """Keep these tensors for jvp, where they are ctx.saved_tensors (torch's contract)."""
-    for t in tensors:
-        assert isinstance(t, Tensor) or t is None, (
-            "save_for_forward expects all arguments to be tensors; you should save non-tensors "
-            "as attributes on ctx."
-        )
-    self.__dict__["_saved_fw"] = tensors
-
-
-Node.save_for_forward = _save_for_forward
-
-
 class _JvpCtx:
     """ctx as a user Function's jvp sees it: forward's ctx, whose saved_tensors are the tensors
     given to save_for_forward."""

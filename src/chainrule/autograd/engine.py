@@ -22,6 +22,7 @@ import numpy as np
 
 from chainrule.autograd.function import Node, _released_message, _wrap, where
 from chainrule.autograd.grad_mode import anomaly_state as _anomaly
+from chainrule.autograd.grad_mode import forward_state as _fw
 from chainrule.autograd.grad_mode import state as _state
 from chainrule.ops._dual import sum_to
 from chainrule.tensor import Tensor
@@ -154,6 +155,8 @@ def _run(outs: list, seeds: list, retain: bool, create_graph: bool, inputs: list
             capture.setdefault(_key(t), []).append((t._output_nr, pos))
         needed = _needed(roots, deps, capture)
     got: list = [None] * len(inputs) if inputs is not None else []
+    if _fw.level:
+        _fw.backward_ran = True
     prev = (_state.enabled, _state.create_graph, _state.inputs_given)
     _state.enabled = _state.create_graph = create_graph
     _state.inputs_given = inputs is not None

@@ -414,7 +414,13 @@ def forward_jvp(func: Callable, primals: tuple, tangents: tuple) -> tuple[Any, A
     NotImplementedError when func uses an op without a forward rule."""
     with dual_level():
         duals = [make_dual(p, t) for p, t in zip(primals, tangents)]
+        _fw.backward_ran = False
         out = func(*duals)
+        if _fw.backward_ran:  # func differentiates inside: its gradients carry no tangents
+            raise NotImplementedError(
+                "forward-mode AD through a backward pass (a func that calls autograd.grad or "
+                "backward) is not supported: gradients computed inside carry no tangents"
+            )
         single = not isinstance(out, tuple)
         pairs = [unpack_dual(o) for o in ((out,) if single else out)]
     values = tuple(p for p, _ in pairs)

@@ -112,6 +112,15 @@ class Node:
         """Keep these tensors (or arrays) for backward; freed after backward unless retained."""
         self._saved = items
 
+    def save_for_forward(self, *tensors: Any) -> None:
+        """Keep these tensors for jvp, where they are ctx.saved_tensors (torch's contract)."""
+        for t in tensors:
+            assert isinstance(t, _Tensor) or t is None, (
+                "save_for_forward expects all arguments to be tensors; you should save "
+                "non-tensors as attributes on ctx."
+            )
+        self.__dict__["_saved_fw"] = tensors
+
     def mark_non_differentiable(self, *items: Any) -> None:
         """These outputs get no gradient (they will not require grad)."""
         self.__dict__["_non_diff"] = items
@@ -283,6 +292,15 @@ class Function(metaclass=_FunctionMeta):
         raise NotImplementedError(
             "You must implement either the backward or vjp method for your custom "
             "autograd.Function to use it with backward mode AD."
+        )
+
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        """The forward-mode derivative: the outputs' tangents from the inputs' (define it to use
+        the Function under forward AD; ctx.saved_tensors are those given to save_for_forward)."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with "
+            "forward mode AD."
         )
 
     @staticmethod

@@ -4,8 +4,8 @@ Built on `chainrule.autograd.grad` alone, following torch's own implementation s
 so that return structures, strict-mode checks and messages are torch's. jvp and hvp use the
 double-backward trick: a vjp is linear in its cotangent u, so J v is the gradient of
 <vjp(u), v> with respect to u (evaluated at u = 0). The Hessian is the Jacobian of the
-gradient. chainrule has no forward-mode AD yet, so the `"forward-mode"` strategies compute the
-same Jacobian by reverse mode (see `jacobian`).
+gradient. Where no graph is wanted, jvp and the `"forward-mode"` Jacobian use forward-mode AD
+(`forward_ad.forward_jvp`), falling back to reverse mode when some op has no forward rule.
 """
 
 from __future__ import annotations
@@ -210,10 +210,78 @@ def vjp(
     return _finish(outputs, res, create_graph, is_outputs_tuple, is_inputs_tuple)
 
 
+def _forward_ready(inputs: tuple, v: Any) -> bool:
+    """Whether forward mode can take these primals and tangents: floating, no level open."""
+    from chainrule.autograd import forward_ad
+
+    floating = all(t.is_floating_point() for t in inputs + (v or ()))
+    return floating and forward_ad._current_level < 0
+
+
+def _forward_jvp(func: Callable, inputs: tuple, v: tuple) -> tuple | None:
+    """(outputs, J v) by forward mode, or None when func uses an op without a forward rule."""
+    from chainrule.autograd.forward_ad import forward_jvp
+
+    try:
+        with enable_grad():
+            out, tangent = forward_jvp(func, inputs, v)
+    except (NotImplementedError, TypeError):  # no rule, or outputs that are not Tensors
+        return None
+    return out, tangent
+
+
+def _forward_columns(func: Callable, inputs: tuple) -> tuple[list, bool] | None:
+    """rows[i][j]: d output i / d input j (shape output i + input j) by forward mode, one
+    basis tangent per input element, and whether func returned a tuple; None when func uses an
+    op without a forward rule."""
+    zeros = [chainrule.zeros_like(inp) for inp in inputs]
+    cols: list[list] = [[] for _ in inputs]  # cols[j]: per element of input j, J's column
+    outputs = result = None
+    for j, inp in enumerate(inputs):
+        for k in range(inp.nelement()):
+            e = chainrule.zeros(inp.nelement(), dtype=inp.dtype)
+            e[k] = 1
+            tangents = tuple(e.view(inp.shape) if m == j else z for m, z in enumerate(zeros))
+            done = _forward_jvp(func, inputs, tangents)
+            if done is None:
+                return None
+            result = done[0]
+            outputs = result if isinstance(result, tuple) else (result,)
+            cols[j].append(done[1] if isinstance(done[1], tuple) else (done[1],))
+    if outputs is None:  # no input elements: func is run once for the output shapes
+        with chainrule.no_grad():
+            result = func(*inputs)
+        outputs = result if isinstance(result, tuple) else (result,)
+    rows = []
+    for i, out in enumerate(outputs):
+        row = []
+        for j, inp in enumerate(inputs):
+            shape = tuple(out.shape) + tuple(inp.shape)
+            if cols[j]:
+                col = chainrule.stack([c[i].detach().to(out.dtype) for c in cols[j]], -1)
+                row.append(col.reshape(shape))
+            else:
+                row.append(chainrule.zeros(shape, dtype=out.dtype))
+        rows.append(row)
+    return rows, isinstance(result, tuple)
+
+
 def jvp(
     func: Callable, inputs: Any, v: Any = None, create_graph: bool = False, strict: bool = False
 ) -> tuple:
-    """(func(inputs), J v): the Jacobian-vector product by the double-backward trick."""
+    """(func(inputs), J v): by forward mode when no graph is wanted and every op has a forward
+    rule, else by the double-backward trick."""
+    if not (create_graph or strict):
+        is_inputs_tuple, ins = _as_tuple(inputs, "inputs", "jvp")
+        ins = _grad_preprocess(ins, create_graph=False, need_graph=True)
+        vs = _v_or_none(v, ins, is_inputs_tuple, "jvp", False, _V_INPUT_MSG)
+        if _forward_ready(ins, vs):
+            vs = vs or tuple(chainrule.ones_like(i) for i in ins)
+            done = _forward_jvp(func, ins, vs)
+            if done is not None:
+                is_outputs_tuple, outputs = _as_tuple(done[0], _OUTPUTS, "jvp")
+                res = done[1] if is_outputs_tuple else (done[1],)
+                return _finish(outputs, res, False, is_outputs_tuple, is_outputs_tuple)
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
@@ -303,6 +371,10 @@ def _jacfwd(func: Callable, inputs: Any, strict: bool, vectorize: bool) -> Any:
     create_graph = getattr(func, "_forward_over_reverse", False) or (
         is_grad_enabled() and any(inp.requires_grad for inp in inputs)
     )
+    if not create_graph and _forward_ready(inputs, None):
+        done = _forward_columns(func, tuple(inp.detach() for inp in inputs))
+        if done is not None:  # forward mode gives (torch's quirk) lists, not tuples
+            return _tuple_postprocess(done[0], (done[1], is_inputs_tuple))
     with enable_grad():
         inputs = _grad_preprocess(inputs, create_graph=create_graph, need_graph=True)
         is_outputs_tuple, outputs = _as_tuple(func(*inputs), "outputs", None)

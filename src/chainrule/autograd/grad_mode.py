@@ -27,6 +27,7 @@ class _Forward:
     """Forward-mode AD: the innermost active dual level (0: none). Global, as torch's levels."""
 
     level = 0
+    backward_ran = False  # set by the engine when a backward runs while a level is active
 
 
 forward_state = _Forward()

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
 from chainrule.ops.reduction import _kept_shape
@@ -75,6 +76,41 @@ def _given(g: Any) -> bool:
     return bool(np.any(d.data(g)))
 
 
+# forward mode (torch's rules)
+
+
+def _var_jvp(
+    t: Any, out: Any, x: np.ndarray, axes: Any, keepdim: bool, correction: Any, full: bool
+) -> Any:
+    """torch's var rule: var_backward(dx, x, dims, correction, keepdim=True) summed over dims."""
+    ctx = fw.Saved(axes=axes, keepdim=True, correction=correction, full=full)
+    return _var_grad(ctx, t[0], x).sum(axis=axes or None, keepdims=keepdim)
+
+
+def _std_jvp(t: Any, out: Any, x: np.ndarray, *args: Any, **kw: Any) -> Any:
+    """d std = d var / (2 std), 0 where std = 0 (as torch)."""
+    return np.where(out == 0, 0.0, _var_jvp(t, out, x, *args, **kw) / (2 * out))
+
+
+def _moments_jvp(
+    cls: type,
+    t: Any,
+    out: Any,
+    x: np.ndarray,
+    axes: Any,
+    keepdim: bool,
+    correction: Any,
+    full: bool,
+) -> tuple:
+    """(d var or d std, d mean)."""
+    spread = _std_jvp if cls._std else _var_jvp
+    n = math.prod(x.shape[a] for a in axes) if axes else x.size
+    return (
+        spread(t, out[0], x, axes, keepdim, correction, full),
+        t[0].sum(axis=axes or None, keepdims=keepdim) / n,
+    )
+
+
 class Var(Primitive):
     """out = sum((x - mean)^2) / (n - correction);  dout/dx = 2 (x - mean) / (n - correction)"""
 
@@ -85,6 +121,8 @@ class Var(Primitive):
         ctx.axes, ctx.keepdim, ctx.correction, ctx.full = axes, keepdim, correction, full
         ctx.save_for_backward(x)
         return _moments(x, axes, keepdim, correction)[0]
+
+    jvp_rule = staticmethod(_var_jvp)
 
     @staticmethod
     def backward(ctx, g):
@@ -105,6 +143,8 @@ class Std(Primitive):
             out = np.sqrt(_moments(x, axes, keepdim, correction)[0])
         ctx.save_for_backward(x, out)
         return out
+
+    jvp_rule = staticmethod(_std_jvp)
 
     @staticmethod
     def backward(ctx, g):
@@ -130,6 +170,8 @@ class VarMean(Primitive):
             ctx.out = var
         ctx.save_for_backward(x)
         return var, mean
+
+    jvp_rule = classmethod(_moments_jvp)
 
     @classmethod
     def backward(cls, ctx, g_var, g_mean):

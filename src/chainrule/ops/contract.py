@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._dtype import checked_scalar, kernel_error, result_type
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._linalg_helpers import scalar_name
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
@@ -182,6 +183,11 @@ class Addmm(Primitive):
         e = ctx._edges
         ctx.save_for_backward(m1 if e[2] is not None else None, m2 if e[1] is not None else None)
         return np.asarray(out, dtype=m1.dtype)
+
+    @staticmethod
+    def jvp_rule(t, out, c, m1, m2, beta, alpha):  # beta dc + alpha (dm1 m2 + m1 dm2)
+        dc = fw.ZERO if beta == 0 else t[0] * beta
+        return dc + (t[1] @ m2 + m1 @ t[2]) * alpha
 
     @staticmethod
     def backward(ctx, g):

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error
 from chainrule.ops.arithmetic import prep
@@ -75,6 +76,8 @@ class DivMode(Primitive):
         x, y = _prep_int_div(x, y, f"div_{mode}_cpu")
         return _binary(_trunc_div if mode == "trunc" else _floor_div, x, y)
 
+    jvp_rule = fw.zero
+
     @staticmethod
     def backward(ctx, g):
         return tuple(None if e is None else zero_gradient(g) for e in ctx._edges)
@@ -109,6 +112,10 @@ class Fmod(Primitive):
             return _binary(np.fmod, x, y)
 
     @staticmethod
+    def jvp_rule(t, out, x, y):  # dx - trunc(x / y) dy, as torch
+        return t[0] - t[1] * _trunc_div(x, y)
+
+    @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         gy = None
@@ -128,6 +135,8 @@ class FmodScalar(Primitive):
         with np.errstate(invalid="ignore"):
             return np.asarray(np.fmod(x, c))
 
+    jvp_rule = staticmethod(lambda t, out, x, c: t[0])
+
     @staticmethod
     def backward(ctx, g):
         return g, None
@@ -145,6 +154,10 @@ class Remainder(Primitive):
         return _binary(_remainder, x, y)
 
     @staticmethod
+    def jvp_rule(t, out, x, y):  # dx - floor(x / y) dy, as torch
+        return t[0] - t[1] * _floor_div(x, y)
+
+    @staticmethod
     def backward(ctx, g):
         x, y = ctx.saved_tensors
         gy = None
@@ -157,6 +170,7 @@ class RemainderScalar(Remainder):
     """out = remainder(x, c) (c a number);  dout/dx = 1"""
 
     node_name = "RemainderBackward0"
+    jvp_rule = staticmethod(lambda t, out, x, c: t[0])
 
     @staticmethod
     def backward(ctx, g):

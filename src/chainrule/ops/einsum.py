@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._dtype import kernel_error
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import NULL_CTX
 from chainrule.ops import _dual as d
 from chainrule.ops._linalg_helpers import scalar_name
@@ -251,6 +252,15 @@ class Einsum(Primitive):
         return out
 
     @staticmethod
+    def jvp_rule(t, out, *ops, spec, dtype=None):  # sum over k of einsum with op_k -> dop_k
+        total = fw.ZERO
+        for k, tk in enumerate(t):
+            if tk is not fw.ZERO:
+                args = ops[:k] + (tk,) + ops[k + 1 :]
+                total = total + Einsum.forward(NULL_CTX, *args, spec=spec, dtype=dtype)
+        return total
+
+    @staticmethod
     def backward(ctx, g):
         spec = ctx.spec
         ops = [d.reshape(o, s) for o, s in zip(ctx.saved_tensors, spec.shapes)]
@@ -301,6 +311,7 @@ class _DiagScatter(Primitive):
     """out = zeros with u on the diagonals that repeated labels read;  dout/du = those diagonals"""
 
     node_name = "DiagonalScatterBackward0"
+    jvp_rule = fw.linear
 
     @staticmethod
     def forward(ctx, u, eq, shape):

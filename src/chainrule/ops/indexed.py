@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from chainrule._dtype import checked_scalar
-from chainrule.autograd.function import _wrap
+from chainrule.autograd import forward_ad as fw
+from chainrule.autograd.function import NULL_CTX, _wrap
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
 from chainrule.ops.inplace import apply_inplace
@@ -50,6 +51,8 @@ class IndexAdd(Primitive):
         np.add.at(out, at, _lift(src) if alpha == 1 else _lift(src) * alpha)
         return out.reshape(x.shape)
 
+    jvp_rule = fw.linear
+
     @staticmethod
     def backward(ctx, g):
         gsrc = None
@@ -71,6 +74,8 @@ class IndexCopy(Primitive):
         out = _lift(x).copy()
         out[at] = _lift(src)
         return out.reshape(x.shape)
+
+    jvp_rule = fw.linear
 
     @staticmethod
     def backward(ctx, g):
@@ -94,6 +99,8 @@ class IndexFillTensor(Primitive):
     def forward(ctx, x, value, at, negative):
         ctx.negative = negative
         return ScatterValue.forward(ctx, x, at, value)
+
+    jvp_rule = fw.linear
 
     @staticmethod
     def backward(ctx, g):
@@ -120,6 +127,8 @@ class MaskedSelect(Primitive):
         ctx.shape, ctx.mask = shape, mask
         return np.broadcast_to(x, shape)[mask]
 
+    jvp_rule = fw.linear
+
     @staticmethod
     def backward(ctx, g):
         return d.index_add_into(ctx.shape, (ctx.mask,), g, False)
@@ -139,6 +148,10 @@ class MaskedFill(Primitive):
             raise broadcast_error(mask, x) from None
 
     @staticmethod
+    def jvp_rule(t, out, x, mask, value):  # dx with 0 on the mask
+        return MaskedFill.forward(NULL_CTX, fw.dense(t[0], x), mask, 0.0)
+
+    @staticmethod
     def backward(ctx, g):
         return d.where(ctx.mask, 0.0, g)
 
@@ -152,6 +165,8 @@ class MaskedFillTensor(Primitive):
     @staticmethod
     def forward(ctx, x, value, mask):
         return MaskedFill.forward(ctx, x, mask, value)
+
+    jvp_rule = fw.linear
 
     @staticmethod
     def backward(ctx, g):

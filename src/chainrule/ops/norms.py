@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops import _dual as d
 from chainrule.ops._linalg_helpers import array, check_float, sgn
 from chainrule.ops._util import Primitive, norm_dim, norm_dims
@@ -54,6 +55,14 @@ class VectorNorm(Primitive):
         ctx.ord, ctx.axes, ctx.kept = ord, axes, _kept_shape(x.shape, axes)
         ctx.save_for_backward(x, out)
         return out
+
+    @staticmethod
+    def jvp_rule(t, out, x, ord, axes, keepdim):  # sum(dx * dout/dx), dout/dx from backward
+        if ord == 0:
+            return fw.ZERO
+        ctx = fw.Saved(x, out, ord=ord, axes=axes, kept=_kept_shape(x.shape, axes))
+        grad = VectorNorm.backward(ctx, np.ones(out.shape, out.dtype))
+        return (t[0] * grad).sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):
@@ -128,6 +137,12 @@ class Amax(Primitive):
         ctx.axis = axis
         ctx.save_for_backward(x, out)
         return np.asarray(out)
+
+    @classmethod
+    def jvp_rule(cls, t, out, x, axis, keepdim):  # the mean tangent of the ties, as torch
+        ctx = fw.Saved(x, out, axis=axis, kept=_kept_shape(x.shape, (axis,)))
+        grad = Amax.backward(ctx, np.ones(out.shape, out.dtype))
+        return (t[0] * grad).sum(axis=axis, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, g):

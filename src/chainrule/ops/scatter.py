@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from chainrule._dtype import SCALAR_TYPE, checked_scalar
+from chainrule.autograd import forward_ad as fw
+from chainrule.autograd.function import NULL_CTX
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive, broadcast_error, norm_dim
 from chainrule.ops.inplace import apply_inplace
@@ -67,6 +69,8 @@ class Gather(Primitive):
         ctx.shape, ctx.src, ctx.mid, ctx.at = x.shape, src.shape, out.shape, at
         return out.reshape(shape)
 
+    jvp_rule = fw.linear
+
     @staticmethod
     def backward(ctx, g):
         return _shaped(d.index_add_into(ctx.src, ctx.at, _shaped(g, ctx.mid), True), ctx.shape)
@@ -91,6 +95,8 @@ class Scatter(Primitive):
         ctx.mid = v.shape
         return out.reshape(x.shape)
 
+    jvp_rule = fw.linear
+
     @staticmethod
     def backward(ctx, g):
         gsrc = _gathered(g, ctx.at, ctx.mid) if ctx._edges[1] is not None else None
@@ -110,6 +116,10 @@ class ScatterValue(Primitive):
         return out.reshape(x.shape)
 
     @staticmethod
+    def jvp_rule(t, out, x, at, value):  # dx with 0 written at `at`
+        return ScatterValue.forward(NULL_CTX, fw.dense(t[0], x), at, 0.0)
+
+    @staticmethod
     def backward(ctx, g):
         return _zero_at(g, ctx.at)
 
@@ -127,6 +137,8 @@ class ScatterAdd(Primitive):
         np.add.at(out, at, v)
         ctx.mid = v.shape
         return out.reshape(x.shape)
+
+    jvp_rule = fw.linear
 
     @staticmethod
     def backward(ctx, g):

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
 from chainrule.ops import _selection
@@ -85,6 +86,15 @@ def _sort_order(x: np.ndarray, axis: int, descending: bool, stable: bool) -> np.
 # --- sort, argsort, msort ------------------------------------------------------------------------
 
 
+def _at_indices(t: tuple, out: tuple, x: np.ndarray, axis: int, keepdim: bool = True) -> tuple:
+    """The tangent of (values, indices) picked along axis: dx at the indices, and none."""
+    if x.ndim == 0:
+        return t[0], None
+    idx = out[1] if keepdim else np.expand_dims(out[1], axis)
+    picked = np.take_along_axis(fw.dense(t[0], x), idx, axis)
+    return (picked if keepdim else picked.squeeze(axis)), None
+
+
 class Sort(Primitive):
     """values = x sorted along dim;  dx: g put back at the indices"""
 
@@ -97,6 +107,10 @@ class Sort(Primitive):
             return x.copy(), np.zeros((), _I64)
         idx = ctx.idx = _sort_order(x, axis, descending, stable)
         return x[along(idx, axis)], idx
+
+    @staticmethod
+    def jvp_rule(t, out, x, axis, descending, stable):
+        return _at_indices(t, out, x, axis)
 
     @staticmethod
     def backward(ctx, g, _g_indices):
@@ -190,6 +204,10 @@ class Topk(Primitive):
         return x[along(idx, axis)], idx
 
     @staticmethod
+    def jvp_rule(t, out, x, k, axis, largest, sorted_):
+        return _at_indices(t, out, x, axis)
+
+    @staticmethod
     def backward(ctx, g, _g_indices):
         if len(ctx.shape) == 0:
             return g
@@ -238,6 +256,10 @@ class Kthvalue(Primitive):
         if not keepdim:
             values, idx = values.squeeze(axis), idx.squeeze(axis)
         return values, idx
+
+    @staticmethod
+    def jvp_rule(t, out, x, k, axis, keepdim):
+        return _at_indices(t, out, x, axis, keepdim)
 
     @staticmethod
     def backward(ctx, g, _g_indices):
@@ -303,6 +325,11 @@ class MedianAll(Primitive):
         mask = np.isnan(xd) if np.isnan(od) else xd == od
         return g * d.const(g, (mask / np.count_nonzero(mask)).astype(xd.dtype))
 
+    @staticmethod
+    def jvp_rule(t, out, x):  # torch's evenly_read_jvp: the mean tangent of the equal elements
+        mask = np.isnan(x) if np.isnan(out) else x == out
+        return (t[0] * mask).sum() / np.count_nonzero(mask)
+
 
 class MedianDim(Kthvalue):
     """values, indices = the lower median along dim (the first NaN if any);  dx: g at the index"""
@@ -327,6 +354,10 @@ class MedianDim(Kthvalue):
         if not keepdim:
             values, idx = values.squeeze(axis), idx.squeeze(axis)
         return values, idx
+
+    @staticmethod
+    def jvp_rule(t, out, x, axis, keepdim):
+        return _at_indices(t, out, x, axis, keepdim)
 
 
 def median(input: Tensor, dim: Any = None, keepdim: bool = False) -> Any:

@@ -11,7 +11,7 @@ import numpy as np
 from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import _wrap
 from chainrule.ops import _dual as d
-from chainrule.ops._moments import Std, StdMean, Var, VarMean, _unreduce, _var_grad
+from chainrule.ops._moments import Std, StdMean, Var, VarMean, _unreduce
 from chainrule.ops._util import Primitive, norm_dim, norm_dims
 from chainrule.ops.elementwise import to_float
 from chainrule.ops.reduction import _kept_shape
@@ -144,44 +144,6 @@ def prod(input: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = 
 
 
 # --- var, std, var_mean, std_mean (primitives in _moments.py) -------------------------------------
-
-
-def _var_jvp(
-    t: Any, out: Any, x: np.ndarray, axes: Any, keepdim: bool, correction: Any, full: bool
-) -> Any:
-    """torch's var rule: var_backward(dx, x, dims, correction, keepdim=True) summed over dims."""
-    ctx = fw.Saved(axes=axes, keepdim=True, correction=correction, full=full)
-    return _var_grad(ctx, t[0], x).sum(axis=axes or None, keepdims=keepdim)
-
-
-def _std_jvp(t: Any, out: Any, x: np.ndarray, *args: Any, **kw: Any) -> Any:
-    """d std = d var / (2 std), 0 where std = 0 (as torch)."""
-    return np.where(out == 0, 0.0, _var_jvp(t, out, x, *args, **kw) / (2 * out))
-
-
-def _moments_jvp(
-    cls: type,
-    t: Any,
-    out: Any,
-    x: np.ndarray,
-    axes: Any,
-    keepdim: bool,
-    correction: Any,
-    full: bool,
-) -> tuple:
-    """(d var or d std, d mean)."""
-    spread = _std_jvp if cls._std else _var_jvp
-    n = math.prod(x.shape[a] for a in axes) if axes else x.size
-    return (
-        spread(t, out[0], x, axes, keepdim, correction, full),
-        t[0].sum(axis=axes or None, keepdims=keepdim) / n,
-    )
-
-
-# the forward-mode rules of the _moments primitives
-Var.jvp_rule = staticmethod(_var_jvp)
-Std.jvp_rule = staticmethod(_std_jvp)
-VarMean.jvp_rule = classmethod(_moments_jvp)
 
 
 def _var_args(name: str, input: Tensor, dim: Any, unbiased: Any, correction: Any) -> tuple:
