@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from chainrule import _dtype
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import NULL_CTX, _wrap
+from chainrule.autograd.grad_mode import forward_state as _fw_state
 from chainrule.autograd.grad_mode import state as _grad_state
 from chainrule.ops import arithmetic as ar
 from chainrule.ops import elementwise as ew
@@ -84,16 +86,19 @@ def _can_cast(src: np.dtype, dst: np.dtype) -> bool:
 def apply_inplace(
     t: Tensor, fn: Any, others: tuple, opname: str, needs_old: bool, **kw: Any
 ) -> Tensor:
-    """Run `fn(t, *others)` (a Primitive) and make t hold the result, history included."""
-    record = _grad_state.enabled and (
-        t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others)
+    """Run `fn(t, *others)` (a Primitive) and make t hold the result, history included (and,
+    in forward mode, t's tangent becomes the result's, as torch's)."""
+    dual = _is_dual(t, others)
+    record = dual or (
+        _grad_state.enabled
+        and (t._requires_grad or any(isinstance(o, Tensor) and o._requires_grad for o in others))
     )
     if not record:
         raw = [o.data if isinstance(o, Tensor) else o for o in others]
         _write(t, fn.forward(NULL_CTX, t.data, *raw, **kw), opname)
         mark_modified(t)
         return t
-    if t.grad_fn is None and t._requires_grad:
+    if _grad_state.enabled and t.grad_fn is None and t._requires_grad:
         raise RuntimeError(_LEAF_ERROR)
     res = fn.apply(_stand_in(t, needs_old), *others, **kw)
     base = t._base
@@ -104,7 +109,7 @@ def apply_inplace(
         return t
     # t is a view: the base takes the new values of the region as part of its history, and
     # t becomes that region of the new base (torch's CopySlices)
-    if base.grad_fn is None and base._requires_grad:
+    if _grad_state.enabled and base.grad_fn is None and base._requires_grad:
         raise RuntimeError(
             f"{opname}: a view of a leaf Variable that requires grad is being used in an in-place "
             "operation. Do it under `with chainrule.no_grad():`, or on a clone() of the leaf."
@@ -112,7 +117,13 @@ def apply_inplace(
     view_fn = t._view_fn
     if view_fn is None:
         raise RuntimeError(f"{opname}: in-place operations on this kind of view are not supported")
-    new_base = CopySlices.apply(_stand_in(base, False), res, view_fn=view_fn)
+    old_base = _stand_in(base, False)
+    if dual and base._fw_grad is None and t._fw_grad is not None:
+        # torch's view tangents live in the base's: the base's is zeros off the view's region
+        z = np.zeros(base.data.shape, t._fw_grad.data.dtype)
+        view_fn(z)[...] = t._fw_grad.data
+        old_base._fw_grad = _wrap(z, None)
+    new_base = CopySlices.apply(old_base, res, view_fn=view_fn)
     _write(base, new_base.data, opname)
     mark_modified(base)
     _rebase(base, new_base)
@@ -121,21 +132,39 @@ def apply_inplace(
     return t
 
 
+def _is_dual(t: Tensor, others: tuple) -> bool:
+    """Whether forward mode is on and t or an operand carries a tangent."""
+    return bool(_fw_state.level) and (
+        t._fw_grad is not None
+        or any(isinstance(o, Tensor) and o._fw_grad is not None for o in others)
+    )
+
+
 def _stand_in(t: Tensor, copy: bool) -> Tensor:
-    """A tensor holding t's current value and history, for the out-of-place computation."""
+    """A tensor holding t's current value, history and tangent, for the out-of-place
+    computation."""
     old = _wrap(t.data.copy() if copy else t.data, t.grad_fn)
     old._requires_grad = t._requires_grad
     old._output_nr = t._output_nr
+    if t._fw_grad is not None and _fw_state.level:
+        old._fw_grad = t._fw_grad
     if not copy:
         _share_version(t, old, as_view=False)
     return old
 
 
 def _rebase(t: Tensor, res: Tensor) -> None:
-    """t takes res's history (its memory already holds res's values)."""
-    t.grad_fn = res.grad_fn
-    t._requires_grad = res._requires_grad
-    t._output_nr = 0
+    """t takes res's history (its memory already holds res's values) and, in forward mode,
+    its tangent."""
+    if _grad_state.enabled:  # a forward-mode-only change (no_grad) keeps the reverse history
+        t.grad_fn = res.grad_fn
+        t._requires_grad = res._requires_grad
+        t._output_nr = 0
+    if _fw_state.level and (res._fw_grad is not None or t._fw_grad is not None):
+        tangent = res._fw_grad
+        if tangent is None:
+            tangent = _wrap(np.zeros(t.data.shape, t.data.dtype), None)
+        fw._set_tangent(t, tangent)
 
 
 class CopySlices(ar.Primitive):
@@ -168,6 +197,8 @@ class CopySlices(ar.Primitive):
             gv = vf(g)
         return gb, gv
 
+    jvp_rule = fw.linear
+
 
 class ViewOf(ar.Primitive):
     """out = view_fn(base): a view re-derived from its base after an in-place change;
@@ -191,6 +222,8 @@ class ViewOf(ar.Primitive):
         ctx.view_fn(z)[...] = g
         return z
 
+    jvp_rule = fw.linear
+
 
 def _binary_inplace(fn: Any, ufunc: Any, opname: str, needs_old: bool) -> Any:
     """`t.op_(other)`; with nothing to record and matching dtypes, one NumPy call into t's
@@ -199,10 +232,14 @@ def _binary_inplace(fn: Any, ufunc: Any, opname: str, needs_old: bool) -> Any:
     def op(t: Tensor, other: Any, *, alpha: Any = 1) -> Tensor:
         other = scale_alpha(t, other, alpha)
         o = other.data if isinstance(other, Tensor) else other
-        if not (
-            _grad_state.enabled
-            and (t._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
-        ) and _writes_directly(t.data, o):
+        if (
+            not (
+                _grad_state.enabled
+                and (t._requires_grad or (isinstance(other, Tensor) and other._requires_grad))
+            )
+            and not _is_dual(t, (other,))
+            and _writes_directly(t.data, o)
+        ):
             ufunc(t.data, o, out=t.data)
             mark_modified(t)
             return t
@@ -288,8 +325,9 @@ def setitem(t: Tensor, index: Any, value: Any) -> None:
     parts = None if basic else split_ints(idx)
     if parts is not None:  # torch's order: the integer indices select a view first
         return setitem(t[parts[0]], parts[1], value)
-    record = _grad_state.enabled and (
-        t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+    record = _is_dual(t, (value,)) or (
+        _grad_state.enabled
+        and (t._requires_grad or (isinstance(value, Tensor) and value._requires_grad))
     )
     if not record:
         v = value.data if isinstance(value, Tensor) else value

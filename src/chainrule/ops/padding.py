@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from chainrule._dtype import kernel_error
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import NULL_CTX
 from chainrule.ops import _dual as d
 from chainrule.ops._util import Primitive
@@ -54,6 +55,10 @@ class ConstantPadNd(Primitive):
             return ConstantPadNd.apply(g, pads=back, value=0)
         return ConstantPadNd.forward(NULL_CTX, g, back, 0)
 
+    @staticmethod
+    def jvp_rule(t, out, x, pads, value):
+        return ConstantPadNd.forward(NULL_CTX, fw.dense(t[0], x), pads, 0)  # the pads are constant
+
 
 class _IndexPad(Primitive):
     """out = x[index] (each padded position reads the input position its mode maps it to);
@@ -67,6 +72,8 @@ class _IndexPad(Primitive):
     @staticmethod
     def backward(ctx, g):
         return d.index_add_into(ctx.shape, ctx.index, g, True)
+
+    jvp_rule = fw.linear
 
 
 _PADS = {

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from chainrule.autograd import forward_ad as fw
 from chainrule.ops._util import Primitive
 
 __all__: list[str] = []  # torch-level names, exported by chainrule/__init__.py
@@ -161,6 +162,8 @@ class Upsample(Primitive):
             return cls._adjoint.forward(None, g, ctx.fwd, ctx.bwd)
         return cls._adjoint.apply(g, fwd=ctx.fwd, bwd=ctx.bwd)
 
+    jvp_rule = fw.linear
+
 
 class UpsampleAdjoint(Primitive):
     """out = M'^T g, the gradient as an op (for create_graph);  d out/d g = the forward again"""
@@ -180,6 +183,8 @@ class UpsampleAdjoint(Primitive):
         if isinstance(gg, np.ndarray):
             return cls._forward_op.forward(None, gg, ctx.fwd, ctx.bwd)
         return cls._forward_op.apply(gg, fwd=ctx.fwd, bwd=ctx.bwd)
+
+    jvp_rule = fw.linear
 
 
 def _family(name: str) -> type:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from chainrule._dtype import SCALAR_TYPE, kernel_error
+from chainrule.autograd import forward_ad as fw
 from chainrule.autograd.function import _wrap
 from chainrule.autograd.grad_mode import no_grad
 from chainrule.nn.functional._activation_ops import dual
@@ -94,6 +95,11 @@ class Addmm(Primitive):
             return gx, gw
         return gx, gw, (g if e[2] is not None else None)
 
+    @staticmethod
+    def jvp_rule(t, out, x, w, b=None):
+        r = t[0] @ w.T + (fw.ZERO if t[1] is fw.ZERO else x @ t[1].T)
+        return r + t[2] if len(t) > 2 and t[2] is not None else r
+
 
 class Mm(Addmm):
     node_name = "MmBackward0"
@@ -158,6 +164,14 @@ class Trilinear(Primitive):
             gw = d.reshape(d.swap_last(g) @ d.reshape(outer, (n, i * j)), (o, i, j))
         return g1, g2, gw
 
+    @staticmethod
+    def jvp_rule(t, out, x1, x2, w):
+        r = fw.ZERO
+        for k, args in enumerate(((t[0], w, x2), (x1, t[2], x2), (x1, w, t[1]))):
+            if args[k] is not fw.ZERO:
+                r = r + np.einsum("ni,oij,nj->no", *args, optimize=True)
+        return r
+
 
 def bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """out[..., o] = input1[..., i] weight[o, i, j] input2[..., j] + bias[o]."""
@@ -221,6 +235,10 @@ class Embedding(Primitive):
             padding_idx=padding_idx,
             scale=scale,
         )
+
+    jvp_rule = staticmethod(
+        lambda t, out, weight, indices, *a, **k: t[0] if t[0] is fw.ZERO else t[0][indices]
+    )
 
 
 class EmbeddingDenseBackward(Primitive):
