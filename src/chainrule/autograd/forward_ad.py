@@ -297,7 +297,9 @@ def zero(t: tuple, out: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _op_name(cls: type) -> str:
     name = re.sub(r"Backward\d*$", "", cls._backward_cls.__name__)
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
+    # NllLoss2D -> nll_loss2d, MaxPool2DWithIndices -> max_pool2d_with_indices (aten's names)
+    name = re.sub(r"(\d)D", r"\1d", name)
+    return re.sub(r"(?<!^)(?<!\d)(?=[A-Z])|(?<=\dd)(?=[A-Z])", "_", name).lower()
 
 
 def _not_implemented(cls: type) -> NotImplementedError:
