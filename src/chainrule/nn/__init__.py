@@ -1,3 +1,3 @@
-"""torch.nn: for now the functional interface (`chainrule.nn.functional`)."""
+"""torch.nn: the functional interface (`chainrule.nn.functional`), `init`, `utils`."""
 
-from chainrule.nn import functional
+from chainrule.nn import functional, init, utils
