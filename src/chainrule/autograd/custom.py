@@ -93,7 +93,7 @@ def _record_outputs(ctx: Node, args: tuple, out: Any) -> Any:
         result.append(o)
     ctx._n_out = len(outs)
     ctx._fast = False
-    if single:
+    if len(outs) == 1:  # a bare output or a 1-tuple: a single-output node either way
         ctx._shape, ctx._dtype = shapes[0], dtypes[0]
     else:
         ctx._shape, ctx._dtype = tuple(shapes), tuple(dtypes)
