@@ -131,6 +131,7 @@ from chainrule.ops.scatter import *  # noqa: F403
 from chainrule.ops.sorting import *  # noqa: F403
 from chainrule.ops.special import *  # noqa: F403
 from chainrule.ops.statistics import *  # noqa: F403
+from chainrule.serialization import load, save
 from chainrule.tensor import Size, Tensor
 
 _methods.install(nn.functional.activation.METHODS)

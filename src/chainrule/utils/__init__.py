@@ -1,5 +1,6 @@
-"""torch.utils: for now activation checkpointing (`chainrule.utils.checkpoint`)."""
+"""torch.utils: activation checkpointing (`chainrule.utils.checkpoint`) and data loading
+(`chainrule.utils.data`)."""
 
-from chainrule.utils import checkpoint
+from chainrule.utils import checkpoint, data
 
-__all__ = ["checkpoint"]
+__all__ = ["checkpoint", "data"]
