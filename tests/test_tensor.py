@@ -468,3 +468,9 @@ def test_manual_seed_makes_random_factories_reproducible(lib):
         assert u.tolist() == v.tolist()
     lib.manual_seed(4321)
     assert lib.rand(5).tolist() != a[0].tolist()
+
+
+def test_a_slice_of_a_size_is_a_size(lib):
+    shape = lib.zeros(2, 3, 4).shape
+    assert type(shape[1:]) is type(shape) and tuple(shape[1:]) == (3, 4)
+    assert shape[0] == 2 and isinstance(shape[-1], int)

@@ -29,6 +29,10 @@ class Size(tuple):
             n *= s
         return n
 
+    def __getitem__(self, index: Any) -> Any:
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item  # x.shape[1:] is a Size
+
 
 class RemovableHandle:
     """Returned by `register_hook`; `remove()` unregisters the hook."""
