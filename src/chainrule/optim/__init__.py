@@ -1,5 +1,6 @@
 """Optimisers with torch.optim's API and torch's single-tensor CPU arithmetic."""
 
+from chainrule.optim import lr_scheduler
 from chainrule.optim.adadelta import Adadelta
 from chainrule.optim.adagrad import Adagrad
 from chainrule.optim.adam import Adam
