@@ -248,3 +248,17 @@ class Optimizer:
                 ng["param_names"] = g["param_names"]
             param_groups.append(ng)
         self.__setstate__({"state": state, "param_groups": param_groups})
+
+
+def check_adam_arguments(lr: Any, eps: float, betas: Any, weight_decay: float) -> None:
+    """torch's argument checks shared by the Adam family, in torch's order and wording."""
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")

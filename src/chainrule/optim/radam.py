@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from chainrule.optim.adam import _lerp_
-from chainrule.optim.optimizer import Optimizer, _scalar_tensor, _zeros_like
+from chainrule.optim.optimizer import Optimizer, _scalar_tensor, _zeros_like, check_adam_arguments
 from chainrule.tensor import Tensor
 
 __all__ = ["RAdam"]
@@ -30,16 +30,7 @@ class RAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        if not 0.0 <= lr:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_adam_arguments(lr, eps, betas, weight_decay)
         defaults = {
             "lr": lr,
             "betas": betas,

@@ -15,6 +15,25 @@ from chainrule.tensor import Tensor
 __all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm", "GroupNorm"]
 
 
+def _affine_parameters(
+    module: Module, affine: bool, bias: bool, shape: Any, factory_kwargs: dict
+) -> None:
+    """Register `weight` and `bias` of `shape` (or None), as torch's normalisation layers."""
+    weight = Parameter(chainrule.empty(shape, **factory_kwargs)) if affine else None
+    module.register_parameter("weight", weight)
+    has_bias = affine and bias
+    module.register_parameter(
+        "bias", Parameter(chainrule.empty(shape, **factory_kwargs)) if has_bias else None
+    )
+
+
+def _reset_affine(module: Module) -> None:
+    """weight = 1, bias = 0."""
+    init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _NormBase(Module):
     """torch's _NormBase: affine parameters and the running-statistics buffers."""
 
@@ -40,15 +59,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if self.affine:
-            self.weight = Parameter(chainrule.empty(num_features, **factory_kwargs))
-            if bias:
-                self.bias = Parameter(chainrule.empty(num_features, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.affine, bias, num_features, factory_kwargs)
         if self.track_running_stats:
             self.register_buffer("running_mean", chainrule.zeros(num_features, **factory_kwargs))
             self.register_buffer("running_var", chainrule.ones(num_features, **factory_kwargs))
@@ -72,9 +83,7 @@ class _NormBase(Module):
         """Reset the running statistics; weight = 1, bias = 0."""
         self.reset_running_stats()
         if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+            _reset_affine(self)
 
     def _check_input_dim(self, input: Tensor) -> None:  # noqa: A002
         raise NotImplementedError
@@ -178,23 +187,15 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if self.elementwise_affine:
-            self.weight = Parameter(chainrule.empty(self.normalized_shape, **factory_kwargs))
-            if bias:
-                self.bias = Parameter(chainrule.empty(self.normalized_shape, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(
+            self, self.elementwise_affine, bias, self.normalized_shape, factory_kwargs
+        )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
         if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+            _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -232,23 +233,13 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if self.affine:
-            self.weight = Parameter(chainrule.empty(num_channels, **factory_kwargs))
-            if bias:
-                self.bias = Parameter(chainrule.empty(num_channels, **factory_kwargs))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.affine, bias, num_channels, factory_kwargs)
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
         """weight = 1, bias = 0."""
         if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+            _reset_affine(self)
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
