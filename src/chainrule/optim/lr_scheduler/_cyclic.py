@@ -1,8 +1,11 @@
-"""Annealing and cyclic schedules: cosine, warm restarts, 1cycle."""
+"""Annealing and cyclic schedules: cosine, warm restarts, 1cycle, cyclic."""
 
 from __future__ import annotations
 
 import math
+import types
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from chainrule.optim.lr_scheduler._base import (
@@ -114,6 +117,44 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         self._last_lr = _group_values(self.optimizer, "lr")
 
 
+class _MomentumCycler:
+    """Cycles each group's momentum (or Adam's beta1) inversely to its lr."""
+
+    use_beta1: bool
+
+    def _init_momentum(
+        self,
+        optimizer: Optimizer,
+        cycle_momentum: bool,
+        base_momentum: float | list[float],
+        max_momentum: float | list[float],
+        last_epoch: int,
+    ) -> tuple[list[Any], list[Any]]:
+        """Check the optimiser has a momentum; set each group's to its max. (base, max) lists."""
+        self.cycle_momentum = cycle_momentum
+        if not cycle_momentum:
+            return [], []
+        if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+            raise ValueError(
+                "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
+            )
+        self.use_beta1 = "betas" in optimizer.defaults
+        base_ms = _format_param("base_momentum", optimizer, base_momentum)
+        max_ms = _format_param("max_momentum", optimizer, max_momentum)
+        if last_epoch == -1:
+            for m_max, m_base, group in zip(max_ms, base_ms, optimizer.param_groups, strict=True):
+                self._set_momentum(group, m_max)
+                group["max_momentum"] = m_max
+                group["base_momentum"] = m_base
+        return base_ms, max_ms
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+
 def _one_cycle_phases(total: int, pct_start: float, three_phase: bool) -> list[dict[str, Any]]:
     def phase(end: float, lr0: str, lr1: str, m0: str, m1: str) -> dict[str, Any]:
         keys = ("end_step", "start_lr", "end_lr", "start_momentum", "end_momentum")
@@ -138,7 +179,7 @@ def _one_cycle_phases(total: int, pct_start: float, three_phase: bool) -> list[d
     ]
 
 
-class OneCycleLR(LRScheduler):
+class OneCycleLR(_MomentumCycler, LRScheduler):
     """The 1cycle policy: warm up to max_lr, then anneal far below the initial lr."""
 
     def __init__(
@@ -189,29 +230,8 @@ class OneCycleLR(LRScheduler):
                 group["initial_lr"] = m / div_factor
                 group["max_lr"] = m
                 group["min_lr"] = group["initial_lr"] / final_div_factor
-        self.cycle_momentum = cycle_momentum
-        if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    "optimizer must support momentum or beta1 with `cycle_momentum` option enabled"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            max_ms = _format_param("max_momentum", optimizer, max_momentum)
-            base_ms = _format_param("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for m_max, m_base, group in zip(
-                    max_ms, base_ms, optimizer.param_groups, strict=True
-                ):
-                    self._set_momentum(group, m_max)
-                    group["max_momentum"] = m_max
-                    group["base_momentum"] = m_base
+        self._init_momentum(optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch)
         super().__init__(optimizer, last_epoch)
-
-    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
-        if self.use_beta1:
-            group["betas"] = (value, *group["betas"][1:])
-        else:
-            group["momentum"] = value
 
     def _anneal_func(self, start: float, end: float, pct: float) -> float:
         if self._anneal_func_type == "cos":
@@ -245,3 +265,122 @@ class OneCycleLR(LRScheduler):
                 start_step = end_step
             lrs.append(lr)
         return lrs
+
+
+class CyclicLR(_MomentumCycler, LRScheduler):
+    """Cycle lr between base_lr and max_lr (triangular, triangular2, exp_range or scale_fn)."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        base_lrs = _format_param("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups, strict=True):
+                _set_group_value(group, "lr", lr)
+        self.max_lrs = _format_param("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError("mode is invalid and scale_fn is None")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        base_ms, max_ms = self._init_momentum(
+            optimizer, cycle_momentum, base_momentum, max_momentum, last_epoch
+        )
+        if cycle_momentum:
+            self.base_momentums, self.max_momentums = base_ms, max_ms
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        # The built-in modes fix the scale mode, whatever scale_mode was given.
+        if self._scale_fn_custom is not None:
+            return
+        if self.mode == "triangular":
+            self._scale_fn_ref = _triangular_scale
+            self.scale_mode = "cycle"
+        elif self.mode == "triangular2":
+            self._scale_fn_ref = _triangular2_scale
+            self.scale_mode = "cycle"
+        elif self.mode == "exp_range":
+            self._scale_fn_ref = partial(_exp_range_scale, self.gamma)
+            self.scale_mode = "iterations"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude factor at cycle (or iteration) x."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        return self._scale_fn_ref(x)
+
+    def get_lr(self) -> list[Any]:
+        """base_lr plus the scaled triangle height; also sets momentum when cycling it."""
+        _warn_get_lr_outside_step(self)
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [
+            b + (m - b) * height * scale for b, m in zip(self.base_lrs, self.max_lrs, strict=True)
+        ]
+        if self.cycle_momentum:
+            for group, b, m in zip(
+                self.optimizer.param_groups, self.base_momentums, self.max_momentums, strict=True
+            ):
+                self._set_momentum(group, m - (m - b) * height * scale)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """State without the scale function; a callable object keeps its __dict__."""
+        state = super().state_dict()
+        state.pop("_scale_fn_ref", None)
+        fn = state.pop("_scale_fn_custom")
+        state["_scale_fn_custom"] = (
+            fn.__dict__.copy()
+            if fn is not None and not isinstance(fn, types.FunctionType)
+            else None
+        )
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore attributes and a callable scale_fn's __dict__."""
+        fn = state_dict.pop("_scale_fn_custom")
+        super().load_state_dict(state_dict)
+        if fn is not None:
+            self._scale_fn_custom.__dict__.update(fn)
+        self._init_scale_fn()
+
+
+def _triangular_scale(x: float) -> float:
+    return 1.0
+
+
+def _triangular2_scale(x: float) -> float:
+    return 1 / 2.0 ** (x - 1)
+
+
+def _exp_range_scale(gamma: float, x: float) -> float:
+    return gamma**x

@@ -1,4 +1,5 @@
-"""Schedules that scale the lr by a factor each epoch: step, exponential, lambda, linear."""
+"""Schedules that scale the lr by a factor each epoch: step, exponential, lambda,
+multiplicative, constant, linear, polynomial."""
 
 from __future__ import annotations
 
@@ -92,8 +93,8 @@ def _lambdas(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], float
     return list(lr_lambda)
 
 
-class LambdaLR(LRScheduler):
-    """Set each group's lr to base_lr * lr_lambda(epoch)."""
+class _LambdaScheduler(LRScheduler):
+    """A scheduler driven by one function of the epoch per param group."""
 
     def __init__(
         self,
@@ -103,6 +104,9 @@ class LambdaLR(LRScheduler):
     ) -> None:
         self.optimizer = optimizer
         self.lr_lambdas = _lambdas(optimizer, lr_lambda)
+        for fn in self.lr_lambdas:
+            if not callable(fn):
+                raise TypeError(f"lr_lambda should be a function, but got {type(fn).__name__}")
         super().__init__(optimizer, last_epoch)
 
     def state_dict(self) -> dict[str, Any]:
@@ -123,12 +127,60 @@ class LambdaLR(LRScheduler):
             if saved is not None:
                 fn.__dict__.update(saved)
 
+
+class LambdaLR(_LambdaScheduler):
+    """Set each group's lr to base_lr * lr_lambda(epoch)."""
+
     def get_lr(self) -> list[Any]:
         """base_lr * lambda(last_epoch)."""
         _warn_get_lr_outside_step(self)
         return [
             b * fn(self.last_epoch) for fn, b in zip(self.lr_lambdas, self.base_lrs, strict=True)
         ]
+
+
+class MultiplicativeLR(_LambdaScheduler):
+    """Multiply each group's lr by lr_lambda(epoch) every epoch."""
+
+    def get_lr(self) -> list[Any]:
+        """lr * lambda(last_epoch), after the initial step."""
+        _warn_get_lr_outside_step(self)
+        if self._is_initial:
+            return _group_values(self.optimizer, "lr")
+        return [
+            group["lr"] * fn(self.last_epoch)
+            for fn, group in zip(self.lr_lambdas, self.optimizer.param_groups, strict=True)
+        ]
+
+
+class ConstantLR(LRScheduler):
+    """Multiply each group's lr by `factor` until epoch `total_iters`, then restore it."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        factor: float = 1.0 / 3,
+        total_iters: int = 5,
+        last_epoch: int = -1,
+    ) -> None:
+        if factor > 1.0 or factor < 0:
+            raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[Any]:
+        """lr * factor at epoch 0, lr / factor at total_iters, else unchanged."""
+        _warn_get_lr_outside_step(self)
+        if self.last_epoch == 0:
+            return [group["lr"] * self.factor for group in self.optimizer.param_groups]
+        if self.last_epoch != self.total_iters:
+            return _group_values(self.optimizer, "lr")
+        return [group["lr"] * (1.0 / self.factor) for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[Any]:
+        done = self.last_epoch >= self.total_iters
+        return [b * (self.factor + done * (1 - self.factor)) for b in self.base_lrs]
 
 
 class LinearLR(LRScheduler):
@@ -170,3 +222,31 @@ class LinearLR(LRScheduler):
         delta = self.end_factor - self.start_factor
         step = min(self.total_iters, self.last_epoch)
         return [b * (self.start_factor + delta * step / self.total_iters) for b in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decay lr to zero over `total_iters` epochs as (1 - epoch/total_iters)^power."""
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        total_iters: int = 5,
+        power: float = 1.0,
+        last_epoch: int = -1,
+    ) -> None:
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self) -> list[Any]:
+        """lr times the ratio of consecutive polynomial factors, until total_iters."""
+        _warn_get_lr_outside_step(self)
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return _group_values(self.optimizer, "lr")
+        n, t = self.last_epoch, self.total_iters
+        decay = ((1.0 - n / t) / (1.0 - (n - 1) / t)) ** self.power
+        return [group["lr"] * decay for group in self.optimizer.param_groups]
+
+    def _get_closed_form_lr(self) -> list[Any]:
+        frac = min(self.total_iters, self.last_epoch) / self.total_iters
+        return [b * (1.0 - frac) ** self.power for b in self.base_lrs]
