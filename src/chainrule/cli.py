@@ -11,6 +11,7 @@ and demos entries of DEMOS (name -> help, run() -> exit code): a new command or 
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -125,11 +126,22 @@ def _run_conventions(args: argparse.Namespace) -> int:
     return 0 if found else 1
 
 
+def _lazy(module: str, name: str) -> Callable:
+    """`module.name`, imported at its first call, so that other commands do not pay for it."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    return call
+
+
 COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] = {
     "demo": ("walk through gradient examples, each beside its chain-rule derivation",
              _configure_demo, _run_demo),
     "conventions": ("list the gradients used at non-differentiable points (kinks, ties), "
                     "each equal to PyTorch's", _configure_conventions, _run_conventions),
+    "train": ("train a small network on handwritten digits (or your .npz arrays), torch-style",
+              _lazy("chainrule.train", "configure"), _lazy("chainrule.train", "run")),
 }
 
 
