@@ -23,6 +23,8 @@ from chainrule.nn.modules.normalization import *  # noqa: F403
 from chainrule.nn.modules.normalization import __all__ as _normalization_all
 from chainrule.nn.modules.pooling import *  # noqa: F403
 from chainrule.nn.modules.pooling import __all__ as _pooling_all
+from chainrule.nn.modules.rnn import *  # noqa: F403
+from chainrule.nn.modules.rnn import __all__ as _rnn_all
 from chainrule.nn.modules.sparse import *  # noqa: F403
 from chainrule.nn.modules.sparse import __all__ as _sparse_all
 from chainrule.nn.parameter import Parameter
@@ -48,4 +50,5 @@ __all__ += [
     *_normalization_all,
     *_dropout_all,
     *_sparse_all,
+    *_rnn_all,
 ]
