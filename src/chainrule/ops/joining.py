@@ -22,6 +22,9 @@ from chainrule.tensor import Tensor, _share_version
 def _result_dtype(arrays: Any) -> np.dtype:
     """torch's promotion across all the tensors of a list: bool < integer < float decides,
     then the widest type of the winning category."""
+    first = arrays[0].dtype
+    if all(a.dtype == first for a in arrays):
+        return first
     top = max(_dtype._category(a.dtype.kind) for a in arrays)
     out = None
     for a in arrays:
@@ -88,6 +91,8 @@ class Stack(Primitive):
     def forward(ctx, *xs, axis):
         dt = _result_dtype(xs)
         ctx.axis, ctx.n = axis, len(xs)
+        if axis == 0 and all(x.dtype == dt for x in xs):
+            return np.array(xs)  # a DataLoader's collate: several times faster than np.stack
         return np.stack([x.astype(dt, copy=False) for x in xs], axis)
 
     @staticmethod
