@@ -112,6 +112,38 @@ def test_no_command_or_an_unknown_demo_is_a_usage_error(capsys: pytest.CaptureFi
     assert "invalid choice" in capsys.readouterr().err
 
 
+def test_every_command_is_wired(capsys: pytest.CaptureFixture) -> None:
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for name in ("demo", "conventions", "graph", "train"):
+        assert name in out
+
+
+def test_demo_activations_through_the_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    pytest.importorskip("matplotlib")
+    monkeypatch.chdir(tmp_path)
+    assert main(["demo", "activations"]) == 0  # nonzero unless sigmoid vanishes and ReLU not
+    out = capsys.readouterr().out
+    assert "vanishing" in out and (tmp_path / "activations.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_graph_command_through_the_command(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out_file = tmp_path / "g.dot"
+    assert main(["graph", "x**2 + 3*x + 1", "--at", "x=2", "-o", str(out_file)]) == 0
+    assert "d/dx = tensor(7.)" in capsys.readouterr().out
+    assert "PowBackward0" in out_file.read_text()
+    assert main(["graph", "__import__('os')", "--at", "x=2"]) == 2
+
+
+def test_backward_explain_prints_how_7_arises(capsys: pytest.CaptureFixture) -> None:
+    x = torch.tensor([2.0], requires_grad=True)
+    (x**2 + 3 * x + 1).backward(explain=True)
+    assert "sum: 3 + 4 = 7" in capsys.readouterr().out
+    assert x.grad.tolist() == [7.0]
+
+
 # --- the derivation comes from the graph ------------------------------------------------------
 
 MATH = {"sin": math.sin, "cos": math.cos, "exp": math.exp, "log": math.log, "tanh": math.tanh,

@@ -90,9 +90,21 @@ def demo_gradients() -> int:
     return 0 if d1.agrees and d2.agrees else 1
 
 
+def _lazy(module: str, name: str) -> Callable:
+    """`module.name`, imported at its first call, so that other commands do not pay for it."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    return call
+
+
 DEMOS: dict[str, tuple[str, Callable[[], int]]] = {
     "gradients": ("the seed tutorial: y = x**2 + 3*x + 1; z = mean(2*x + 1); zeroing .grad",
                   demo_gradients),
+    "activations": ("deep MLPs with Sigmoid/Tanh/ReLU/LeakyReLU/GELU: per-layer gradient norms, "
+                    "flags and a plot (activations.png) -- sigmoid's vanishing gradient, measured",
+                    _lazy("chainrule.diagnostics._activations_demo", "run")),
 }
 
 
@@ -126,20 +138,14 @@ def _run_conventions(args: argparse.Namespace) -> int:
     return 0 if found else 1
 
 
-def _lazy(module: str, name: str) -> Callable:
-    """`module.name`, imported at its first call, so that other commands do not pay for it."""
-
-    def call(*args: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args)
-
-    return call
-
-
 COMMANDS: dict[str, tuple[str, Callable, Callable[[argparse.Namespace], int]]] = {
     "demo": ("walk through gradient examples, each beside its chain-rule derivation",
              _configure_demo, _run_demo),
     "conventions": ("list the gradients used at non-differentiable points (kinks, ties), "
                     "each equal to PyTorch's", _configure_conventions, _run_conventions),
+    "graph": ("draw the backward graph of an expression and print its gradients",
+              _lazy("chainrule.diagnostics._graph_command", "configure"),
+              _lazy("chainrule.diagnostics._graph_command", "run")),
     "train": ("train a small network on handwritten digits (or your .npz arrays), torch-style",
               _lazy("chainrule.train", "configure"), _lazy("chainrule.train", "run")),
 }

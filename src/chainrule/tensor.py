@@ -204,8 +204,17 @@ class Tensor:
         retain_graph: bool | None = None,
         create_graph: bool = False,
         inputs: Any = None,
+        explain: bool = False,
     ) -> None:
-        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad."""
+        """Accumulate d(self)/d(leaf) into `.grad` of every leaf that requires grad.
+
+        `explain=True` (not in torch) also prints each node's local derivative and the gradients
+        flowing through it, and where paths are summed (chainrule.diagnostics.explain)."""
+        if explain:
+            from chainrule.diagnostics.explain import explain as _explain
+
+            _explain(self, gradient, retain_graph, create_graph=create_graph, inputs=inputs)
+            return
         from chainrule.autograd.engine import backward
 
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)

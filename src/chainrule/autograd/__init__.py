@@ -31,6 +31,7 @@ __all__ = [
     "set_detect_anomaly",
     "conventions",
     "enable_grad",
+    "explain",
     "grad",
     "gradcheck",
     "gradgradcheck",
@@ -45,6 +46,7 @@ __all__ = [
 _LAZY = {
     "backward": "chainrule.autograd.engine",
     "grad": "chainrule.autograd.engine",
+    "explain": "chainrule.diagnostics.explain",  # backward that prints how each gradient arises
 }
 
 
