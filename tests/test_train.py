@@ -60,6 +60,19 @@ def test_same_seed_same_run_other_seed_other_split(capsys) -> None:
     assert len(a.x_test) == 360 and a.x_train.max() == 1.0 and a.x_train.min() == 0.0
 
 
+def test_report_flags_sigmoid_and_writes_the_plots(capsys, tmp_path) -> None:
+    pytest.importorskip("matplotlib")
+    argv = ["--epochs", "2", "--activation", "sigmoid", "--hidden", "64,64,64"]
+    code, out, _ = run_train(capsys, *argv, "--report", str(tmp_path))
+    assert code == 0
+    assert out.count("gradient health after the last batch") == 2
+    assert "vanishing" in out and "1.weight" in out
+    for name in ("grad_flow.png", "grad_norms.png"):
+        assert (tmp_path / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, out, _ = run_train(capsys, "--epochs", "2", "--report", str(tmp_path))
+    assert code == 0 and "vanishing" not in out  # ReLU, one hidden layer: nothing to flag
+
+
 def test_cnn_trains_on_digits(capsys) -> None:
     code, out, _ = run_train(capsys, "--model", "cnn", "--epochs", "3")
     assert code == 0

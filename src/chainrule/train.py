@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import chainrule as torch
@@ -23,6 +24,7 @@ from chainrule._train_models import (
     build_model,
     build_optimizer,
 )
+from chainrule.diagnostics import GradientMonitor, grad_report
 
 __all__ = ["TrainResult", "configure", "evaluate", "run", "train", "train_epoch"]
 
@@ -93,8 +95,12 @@ def train(
     hidden: Sequence[int] = (128,),
     seed: int = 0,
     quiet: bool = True,
+    report: str | Path | None = None,
 ) -> TrainResult:
-    """Train a `model` network on `data`; the result holds the model and its test accuracy."""
+    """Train a `model` network on `data`; the result holds the model and its test accuracy.
+
+    With `report` (a directory), print the gradient-health report of each epoch's last batch
+    and write the gradient-flow and norm-per-epoch plots there."""
     torch.manual_seed(seed)  # the weight init
     net = build_model(model, activation, data.sample_shape, data.num_classes, hidden)
     opt = build_optimizer(optimizer, net.parameters(), lr)
@@ -104,6 +110,7 @@ def train(
 
     from tqdm import tqdm
 
+    monitor = GradientMonitor(net, activations=False) if report is not None else None
     history = []
     for epoch in range(epochs):
         with tqdm(
@@ -123,8 +130,24 @@ def train(
                 test_acc=f"{correct / total:.3f}",
             )
         history.append(stats)
+        if monitor is not None:
+            monitor.step()  # the last batch's gradients, still in .grad
+            health = grad_report(net, optimizer=opt)
+            print(f"epoch {epoch + 1}/{epochs}: gradient health after the last batch\n{health}\n")
+    if monitor is not None:
+        _write_plots(monitor, Path(report))
     correct, total = evaluate(net, test_loader)
     return TrainResult(net, correct / total, correct, total, history)
+
+
+def _write_plots(monitor: GradientMonitor, out_dir: Path) -> None:
+    monitor.remove()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for path in (
+        monitor.plot_grad_flow(out_dir / "grad_flow.png"),
+        monitor.plot_norms(out_dir / "grad_norms.png"),
+    ):
+        print(f"wrote {path}")
 
 
 # --- the command line ---------------------------------------------------------------------------
@@ -208,6 +231,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--save", metavar="PATH", help="write the trained model's state_dict here (safetensors)"
     )
+    parser.add_argument(
+        "--report",
+        nargs="?",
+        const=".",
+        metavar="DIR",
+        help="print the gradient-health report after each epoch and write grad_flow.png and "
+        "grad_norms.png to DIR (default: the current directory; needs chainrule[viz])",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -237,6 +268,7 @@ def run(args: argparse.Namespace) -> int:
         hidden=args.hidden,
         seed=args.seed,
         quiet=args.quiet,
+        report=args.report,
     )
     print(f"test accuracy: {result.test_accuracy:.4f} ({result.test_correct}/{result.test_total})")
     if args.save:
