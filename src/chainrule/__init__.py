@@ -3,7 +3,7 @@
 `import chainrule as torch` runs gradient code written for torch.
 """
 
-from chainrule import autograd, linalg, nn, nondiff, optim, utils
+from chainrule import autograd, distributions, linalg, nn, nondiff, optim, utils
 from chainrule._dtype import bool_ as bool  # noqa: A001 - torch.bool
 from chainrule._dtype import (
     dtype,
