@@ -3,20 +3,24 @@
 `import chainrule as torch` runs gradient code written for torch.
 """
 
-from chainrule import autograd, distributions, linalg, nn, nondiff, optim, utils
+from chainrule import autograd, backends, cuda, distributions, linalg, nn, nondiff, optim, utils
+from chainrule._device import device
 from chainrule._dtype import bool_ as bool  # noqa: A001 - torch.bool
 from chainrule._dtype import (
     dtype,
     float16,
     float32,
     float64,
+    get_default_dtype,
     int8,
     int16,
     int32,
     int64,
+    set_default_dtype,
     uint8,
 )
 from chainrule._tensor_str import set_printoptions
+from chainrule._threads import get_num_threads, set_num_threads
 from chainrule.autograd.anomaly_mode import is_anomaly_check_nan_enabled, is_anomaly_enabled
 from chainrule.autograd.grad_mode import (
     enable_grad,
@@ -125,6 +129,7 @@ from chainrule.ops.functional import (
 from chainrule.ops.joining import *  # noqa: F403
 from chainrule.ops.layout import *  # noqa: F403
 from chainrule.ops.pool import *  # noqa: F403
+from chainrule.ops.random import *  # noqa: F403
 from chainrule.ops.resample import *  # noqa: F403
 from chainrule.ops.scan import *  # noqa: F403
 from chainrule.ops.scatter import *  # noqa: F403

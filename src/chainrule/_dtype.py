@@ -151,3 +151,17 @@ def checked_scalar(v: object, dt: np.dtype) -> object:
     if bad:
         raise RuntimeError(f"value cannot be converted to type {dt.name}_t without overflow")
     return wrap_int(v, dt)
+
+
+def set_default_dtype(d: dtype) -> None:
+    """Make `d` (a floating dtype) the dtype of new float tensors and of Python floats."""
+    global DEFAULT_FLOAT
+    nd = to_np(d)
+    if nd.kind != "f":
+        raise TypeError("only floating-point types are supported as the default type")
+    DEFAULT_FLOAT = nd
+
+
+def get_default_dtype() -> dtype:
+    """The dtype of new float tensors (float32 unless set_default_dtype changed it)."""
+    return from_np(DEFAULT_FLOAT)

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from chainrule import _dtype
+
 __all__ = ["format_tensor", "get_printoptions", "set_printoptions"]
 
 _PROFILES: dict[str, dict[str, Any]] = {
@@ -26,8 +28,7 @@ _PREFIX = "tensor("
 _INDENT = len(_PREFIX)
 # Dtypes whose name is omitted from a non-empty tensor's repr (the default float dtype,
 # int64 and bool). An empty tensor omits only the default float dtype.
-_DEFAULT_FLOAT = np.dtype(np.float32)
-_IMPLICIT_DTYPES = (_DEFAULT_FLOAT, np.dtype(np.int64), np.dtype(np.bool_))
+_IMPLICIT_DTYPES = (np.dtype(np.int64), np.dtype(np.bool_))  # and the default float dtype
 # Suffixes are measured as PyTorch would measure them ("torch." rather than "chainrule."), so
 # line breaks fall exactly where they do in PyTorch's output with the module name replaced.
 _MODULE = "chainrule."
@@ -197,13 +198,13 @@ def format_tensor(data: np.ndarray, suffixes: Iterable[str] = ()) -> str:
     if arr.size == 0:
         if arr.ndim != 1:
             extra.append(size_suffix)
-        if dtype != _DEFAULT_FLOAT:
+        if dtype != _dtype.DEFAULT_FLOAT:
             extra.append(dtype_suffix)
         body = "[]"
     else:
         if not _OPTS["edgeitems"]:
             extra.append(size_suffix)
-        if dtype not in _IMPLICIT_DTYPES:
+        if dtype not in _IMPLICIT_DTYPES and dtype != _dtype.DEFAULT_FLOAT:
             extra.append(dtype_suffix)
         summarize = arr.size > _OPTS["threshold"]
         fmt = _Formatter(_summarized_values(arr) if summarize else arr)

@@ -279,8 +279,22 @@ class Tensor:
         return False
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> Any:
+        """Always device(type='cpu'): the data is a NumPy array in host memory."""
+        from chainrule._device import CPU
+
+        return CPU
+
+    def get_device(self) -> int:
+        """-1, torch's index for the CPU."""
+        return -1
+
+    def cuda(self, device: Any = None, non_blocking: bool = False) -> Tensor:
+        """Fails as on a CPU-only build of torch: chainrule has no CUDA backend."""
+        from chainrule._device import check
+
+        check("cuda")
+        return self
 
     def item(self) -> float | int | bool:
         if self.data.size != 1:

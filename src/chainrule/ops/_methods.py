@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import _dtype
+from chainrule import _device, _dtype
 from chainrule.autograd.function import _wrap
 from chainrule.ops import arithmetic as ar
 from chainrule.ops import (
@@ -17,6 +17,7 @@ from chainrule.ops import (
     joining,
     layout,
     pool,
+    random,
     reduction,
     resample,
     scan,
@@ -34,7 +35,7 @@ from chainrule.tensor import Tensor
 
 FAMILIES = (
     special, statistics, sorting, scan, joining, layout, scatter, contract, decomp, conv, pool,
-    resample,
+    resample, random,
 )  # fmt: skip
 
 Add, Sub, Mul, Div = ar.Add.apply, ar.Sub.apply, ar.Mul.apply, ar.Div.apply
@@ -55,8 +56,8 @@ def _parse_dtype(args: tuple, kwargs: dict) -> np.dtype | None:
 def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     """A tensor of the requested dtype (self if it already is); only the cpu device exists."""
     for a in list(args) + [kwargs.get("device")]:
-        if isinstance(a, str) and not a.startswith("cpu"):
-            raise RuntimeError(f"chainrule runs on the CPU (NumPy); device {a!r} is not available")
+        if isinstance(a, (str, _device.device)):
+            _device.check(a)
     dt = _parse_dtype(args, kwargs)
     if dt is None or dt == self.data.dtype:
         return self

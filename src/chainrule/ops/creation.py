@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from chainrule import _dtype
+from chainrule import _device, _dtype
 from chainrule.autograd.function import _wrap
 from chainrule.ops._util import shape_arg
 from chainrule.tensor import Tensor
@@ -103,10 +103,12 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
            pin_memory: bool = False) -> Tensor:
     """A new leaf tensor holding a copy of `data` (Python scalars, nested lists, arrays)."""
+    _device.check(device)
     return _leaf(_to_array(data, dtype), requires_grad)
 
 
 def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+    _device.check(device)
     if isinstance(data, Tensor) and (dtype is None or _dtype.to_np(dtype) == data.data.dtype):
         return data
     return tensor(data, dtype)
@@ -120,7 +122,9 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return _wrap(arr, None)
 
 
-def _factory(shape: tuple, dtype: Any, requires_grad: bool, fill: Any, default: Any) -> Tensor:
+def _factory(shape: tuple, dtype: Any, requires_grad: bool, fill: Any, default: Any,
+             device: Any = None) -> Tensor:
+    _device.check(device)
     dt = _dtype.to_np(dtype) if dtype is not None else default
     shp = shape_arg(shape)
     if any(s < 0 for s in shp):
@@ -136,20 +140,24 @@ def _leaf(arr: np.ndarray, requires_grad: bool = False) -> Tensor:
     return t
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
-    return _factory(size, dtype, requires_grad, np.zeros, _dtype.DEFAULT_FLOAT)
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+          **_: Any) -> Tensor:
+    return _factory(size, dtype, requires_grad, np.zeros, _dtype.DEFAULT_FLOAT, device)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
-    return _factory(size, dtype, requires_grad, np.ones, _dtype.DEFAULT_FLOAT)
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+          **_: Any) -> Tensor:
+    return _factory(size, dtype, requires_grad, np.ones, _dtype.DEFAULT_FLOAT, device)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, **_: Any) -> Tensor:
-    return _factory(size, dtype, requires_grad, np.empty, _dtype.DEFAULT_FLOAT)
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+          **_: Any) -> Tensor:
+    return _factory(size, dtype, requires_grad, np.empty, _dtype.DEFAULT_FLOAT, device)
 
 
 def full(size: Any, fill_value: Any, *, dtype: Any = None, requires_grad: bool = False,
-         **_: Any) -> Tensor:
+         device: Any = None, **_: Any) -> Tensor:
+    _device.check(device)
     if isinstance(fill_value, Tensor):
         fill_value = fill_value.item()
     if dtype is None:
@@ -180,6 +188,7 @@ full_like = _like(full)
 def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
            requires_grad: bool = False, **_: Any) -> Tensor:
     """Values from start (inclusive) to end (exclusive); int64 for integer args, else float32."""
+    _device.check(_.get("device"))
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
@@ -200,6 +209,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, *, dtype: Any = None,
 
 def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
              requires_grad: bool = False, **_: Any) -> Tensor:
+    _device.check(_.get("device"))
     dt = _dtype.to_np(dtype) if dtype is not None else _dtype.DEFAULT_FLOAT
     arr = np.linspace(start, end, int(steps)).astype(dt)
     return _leaf(arr, requires_grad)
@@ -207,6 +217,7 @@ def linspace(start: float, end: float, steps: int, *, dtype: Any = None,
 
 def eye(n: int, m: int | None = None, *, dtype: Any = None, requires_grad: bool = False,
         **_: Any) -> Tensor:
+    _device.check(_.get("device"))
     dt = _dtype.to_np(dtype) if dtype is not None else _dtype.DEFAULT_FLOAT
     arr = np.eye(n, n if m is None else m, dtype=dt)
     return _leaf(arr, requires_grad)
@@ -245,6 +256,7 @@ def _gen(generator: Generator | None) -> np.random.Generator:
 def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
          requires_grad: bool = False, **_: Any) -> Tensor:
     """Uniform samples on [0, 1)."""
+    _device.check(_.get("device"))
     dt = _dtype.to_np(dtype) if dtype is not None else _dtype.DEFAULT_FLOAT
     arr = _gen(generator).random(shape_arg(size), dtype=np.float64).astype(dt)
     return _leaf(arr, requires_grad)
@@ -253,6 +265,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: Any = None,
 def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
           requires_grad: bool = False, **_: Any) -> Tensor:
     """Standard normal samples."""
+    _device.check(_.get("device"))
     dt = _dtype.to_np(dtype) if dtype is not None else _dtype.DEFAULT_FLOAT
     arr = _gen(generator).standard_normal(shape_arg(size)).astype(dt)
     return _leaf(arr, requires_grad)
@@ -261,6 +274,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: Any = None,
 def randint(low: int, high: int | None = None, size: Any = None, *,
             generator: Generator | None = None, dtype: Any = None, **_: Any) -> Tensor:
     """Integers uniform on [low, high)."""
+    _device.check(_.get("device"))
     if size is None and isinstance(high, (tuple, list)):
         low, high, size = 0, low, high  # randint(high, size)
     if high is None:
@@ -273,5 +287,6 @@ def randint(low: int, high: int | None = None, size: Any = None, *,
 
 
 def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, **_: Any) -> Tensor:
+    _device.check(_.get("device"))
     dt = _dtype.to_np(dtype) if dtype is not None else _dtype.DEFAULT_INT
     return _leaf(_gen(generator).permutation(n).astype(dt))

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 from scipy.special import xlogy
 
-from chainrule._dtype import DEFAULT_FLOAT, kernel_error
+from chainrule import _dtype
+from chainrule._dtype import kernel_error
 from chainrule.autograd.grad_mode import no_grad
 from chainrule.nn.functional._activation_ops import LogSigmoid, dual, sigmoid
 from chainrule.nn.functional._loss_common import (
@@ -341,7 +342,7 @@ def gaussian_nll_loss(
             raise ValueError("var has negative entry/entries")
         dt = input.data.dtype
         var = d.const(
-            input, np.full(input.data.shape, var, dt if dt.kind == "f" else DEFAULT_FLOAT)
+            input, np.full(input.data.shape, var, dt if dt.kind == "f" else _dtype.DEFAULT_FLOAT)
         )
     elif not isinstance(var, Tensor):  # torch.any(var < 0) of a Python bool
         raise TypeError(

@@ -6,7 +6,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from chainrule import _dtype
+from chainrule import _device, _dtype
 from chainrule.autograd.grad_mode import no_grad
 from chainrule.nn.modules._hooks import BackwardHook, RemovableHandle, add_hook
 from chainrule.nn.parameter import Parameter
@@ -428,14 +428,16 @@ class Module:
         """Cast floating parameters and buffers to a dtype (devices other than cpu are not
         supported)."""
         dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
+        _device.check(kwargs.pop("device", None))
         kwargs.pop("non_blocking", None)
         kwargs.pop("copy", None)
         kwargs.pop("memory_format", None)
         if kwargs:
             raise TypeError(f"to() received an invalid combination of arguments - got {kwargs}")
         for a in args:
-            if isinstance(a, _dtype.dtype):
+            if isinstance(a, (str, _device.device)):
+                _device.check(a)
+            elif isinstance(a, _dtype.dtype):
                 dtype = a
             elif isinstance(a, Tensor):
                 dtype = a.dtype
@@ -458,6 +460,11 @@ class Module:
 
     def cpu(self) -> Module:
         """Everything already lives on the CPU."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Fails as on a CPU-only build of torch: chainrule has no CUDA backend."""
+        _device.check("cuda")
         return self
 
     def type(self, dst_type: Any) -> Module:
