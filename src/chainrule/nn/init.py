@@ -14,6 +14,7 @@ import numpy as np
 
 from chainrule.autograd.function import _wrap
 from chainrule.autograd.grad_mode import no_grad
+from chainrule.ops import random
 from chainrule.ops.creation import Generator, _gen
 from chainrule.ops.inplace import copy_
 from chainrule.tensor import Tensor
@@ -85,21 +86,13 @@ def _float_dtype(tensor: Tensor, kernel: str) -> np.dtype:
 
 
 def _uniform(tensor: Tensor, a: float, b: float, generator: Generator | None) -> Tensor:
-    dt = _float_dtype(tensor, "check_uniform_bounds")
-    if a > b:
-        raise RuntimeError(
-            f"uniform_ expects to return a [from, to) range, but found from={a:f} > to={b:f}"
-        )
-    u = _gen(generator).random(tensor.data.shape)
-    return _assign(tensor, (a + (b - a) * u).astype(dt))
+    with no_grad():
+        return random.uniform_(tensor, a, b, generator=generator)
 
 
 def _normal(tensor: Tensor, mean: float, std: float, generator: Generator | None) -> Tensor:
-    dt = _float_dtype(tensor, "normal_kernel_cpu")
-    if std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    z = _gen(generator).standard_normal(tensor.data.shape)
-    return _assign(tensor, (mean + std * z).astype(dt))
+    with no_grad():
+        return random.normal_(tensor, mean, std, generator=generator)
 
 
 def calculate_gain(nonlinearity: str, param: int | float | None = None) -> float:
