@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from numbers import Number
 from typing import Any
 
 import numpy as np
 
 from chainrule.distributions import constraints
-from chainrule.distributions.distribution import (
-    ExponentialFamily,
-    broadcast_all,
-    lazy_property,
-    logits_to_probs,
-    new_tensor,
-    probs_to_logits,
-    rng,
-)
+from chainrule.distributions._probs_logits import ProbsLogits
+from chainrule.distributions.distribution import ExponentialFamily, broadcast_all, new_tensor, rng
 from chainrule.nn.functional import binary_cross_entropy_with_logits
 from chainrule.ops.creation import arange
 from chainrule.tensor import Size, Tensor
@@ -24,13 +16,7 @@ from chainrule.tensor import Size, Tensor
 __all__ = ["Bernoulli"]
 
 
-def one_of(probs: Any, logits: Any) -> None:
-    """torch's ValueError unless exactly one of probs and logits is given."""
-    if (probs is None) == (logits is None):
-        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
-
-
-class Bernoulli(ExponentialFamily):
+class Bernoulli(ProbsLogits, ExponentialFamily):
     """A 0/1 variable that is 1 with probability `probs` (or sigmoid(`logits`))."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -43,36 +29,14 @@ class Bernoulli(ExponentialFamily):
         logits: Tensor | float | None = None,
         validate_args: bool | None = None,
     ) -> None:
-        one_of(probs, logits)
-        if probs is not None:
-            (self.probs,) = broadcast_all(probs)
-        else:
-            (self.logits,) = broadcast_all(logits)
-        given = probs if probs is not None else logits
-        self._param = self.probs if probs is not None else self.logits
-        batch_shape = Size() if isinstance(given, Number) else self._param.size()
+        batch_shape = self._set_binary_param(probs, logits)
         super().__init__(batch_shape, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
         new = self._get_checked_instance(Bernoulli, _instance)
         batch_shape = Size(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(batch_shape))
-                new._param = getattr(new, name)
+        self._expand_param(new, batch_shape)
         return self._finish_expand(new, Bernoulli, batch_shape)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     @property
     def mean(self) -> Tensor:

@@ -8,15 +8,8 @@ from typing import Any
 import numpy as np
 
 from chainrule.distributions import constraints
-from chainrule.distributions.bernoulli import one_of
-from chainrule.distributions.distribution import (
-    Distribution,
-    broadcast_shapes,
-    lazy_property,
-    logits_to_probs,
-    probs_to_logits,
-    rng,
-)
+from chainrule.distributions._probs_logits import ProbsLogits, one_of
+from chainrule.distributions.distribution import Distribution, broadcast_shapes, rng
 from chainrule.nn.functional import one_hot
 from chainrule.ops.creation import arange, eye, full, tensor
 from chainrule.tensor import Size, Tensor
@@ -32,8 +25,10 @@ def sample_categorical(probs: np.ndarray, n: int) -> np.ndarray:
     return np.minimum((u >= cdf).sum(-1), probs.shape[-1] - 1)
 
 
-class Categorical(Distribution):
+class Categorical(ProbsLogits, Distribution):
     """A category index in [0, K) drawn with probabilities `probs` (or softmax(`logits`))."""
+
+    _is_binary = False
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
     has_enumerate_support = True
@@ -61,29 +56,13 @@ class Categorical(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = None) -> Categorical:
         new = self._get_checked_instance(Categorical, _instance)
         batch_shape = Size(batch_shape)
-        param_shape = tuple(batch_shape) + (self._num_events,)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, getattr(self, name).expand(param_shape))
-                new._param = getattr(new, name)
+        self._expand_param(new, tuple(batch_shape) + (self._num_events,))
         new._num_events = self._num_events
         return self._finish_expand(new, Categorical, batch_shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> Any:
         return constraints.integer_interval(0, self._num_events - 1)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._param.size()
 
     @property
     def mean(self) -> Tensor:
@@ -125,29 +104,15 @@ class Categorical(Distribution):
         return values
 
 
-class OneHotCategorical(Distribution):
-    """A one-hot vector of length K whose hot index is Categorical(probs=|logits=)."""
+class CategoricalParams:
+    """Mixin for a distribution built on a Categorical (`_categorical`): its parameters."""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
-    support = constraints.one_hot
-    has_enumerate_support = True
+    _categorical: Categorical
 
-    def __init__(
-        self,
-        probs: Tensor | None = None,
-        logits: Tensor | None = None,
-        validate_args: bool | None = None,
-    ) -> None:
+    def _set_categorical(self, probs: Any, logits: Any) -> tuple[Size, Size]:
+        """Build the Categorical of probs or logits; return (batch_shape, event_shape)."""
         self._categorical = Categorical(probs, logits)
-        batch_shape = self._categorical.batch_shape
-        event_shape = self._categorical.param_shape[-1:]
-        super().__init__(batch_shape, event_shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> OneHotCategorical:
-        new = self._get_checked_instance(OneHotCategorical, _instance)
-        batch_shape = Size(batch_shape)
-        new._categorical = self._categorical.expand(batch_shape)
-        return self._finish_expand(new, OneHotCategorical, batch_shape)
+        return self._categorical.batch_shape, self._categorical.param_shape[-1:]
 
     @property
     def _param(self) -> Tensor:
@@ -162,6 +127,33 @@ class OneHotCategorical(Distribution):
         return self._categorical.logits
 
     @property
+    def param_shape(self) -> Size:
+        return self._categorical.param_shape
+
+
+class OneHotCategorical(CategoricalParams, Distribution):
+    """A one-hot vector of length K whose hot index is Categorical(probs=|logits=)."""
+
+    arg_constraints = {"probs": constraints.simplex, "logits": constraints.real_vector}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(
+        self,
+        probs: Tensor | None = None,
+        logits: Tensor | None = None,
+        validate_args: bool | None = None,
+    ) -> None:
+        batch_shape, event_shape = self._set_categorical(probs, logits)
+        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> OneHotCategorical:
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        batch_shape = Size(batch_shape)
+        new._categorical = self._categorical.expand(batch_shape)
+        return self._finish_expand(new, OneHotCategorical, batch_shape)
+
+    @property
     def mean(self) -> Tensor:
         return self._categorical.probs
 
@@ -173,10 +165,6 @@ class OneHotCategorical(Distribution):
     @property
     def variance(self) -> Tensor:
         return self._categorical.probs * (1 - self._categorical.probs)
-
-    @property
-    def param_shape(self) -> Size:
-        return self._categorical.param_shape
 
     def sample(self, sample_shape: Any = ()) -> Tensor:
         indices = self._categorical.sample(sample_shape)

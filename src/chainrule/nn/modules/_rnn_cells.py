@@ -282,8 +282,11 @@ class RNNCell(RNNCellBase):
         return ret if is_batched else ret.squeeze(0)
 
 
-class LSTMCell(RNNCellBase):
-    """One LSTM step: gates i, f, g, o; c' = f c + i g; h' = o tanh(c')."""
+class _GatedCell(RNNCellBase):
+    """A cell whose constructor is (input_size, hidden_size, bias, device, dtype), with
+    `_num_chunks` gates stacked in its weights."""
+
+    _num_chunks: int
 
     def __init__(
         self,
@@ -293,7 +296,15 @@ class LSTMCell(RNNCellBase):
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=4, device=device, dtype=dtype)
+        super().__init__(
+            input_size, hidden_size, bias, num_chunks=self._num_chunks, device=device, dtype=dtype
+        )
+
+
+class LSTMCell(_GatedCell):
+    """One LSTM step: gates i, f, g, o; c' = f c + i g; h' = o tanh(c')."""
+
+    _num_chunks = 4
 
     def forward(
         self,
@@ -320,18 +331,10 @@ class LSTMCell(RNNCellBase):
         return (h, c) if is_batched else (h.squeeze(0), c.squeeze(0))
 
 
-class GRUCell(RNNCellBase):
+class GRUCell(_GatedCell):
     """One GRU step: gates r, z, n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = (1-z) n + z h."""
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=3, device=device, dtype=dtype)
+    _num_chunks = 3
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         input, is_batched = self._batched(input)  # noqa: A001

@@ -151,9 +151,12 @@ class RNNBase(Module):
         batch_sizes: Any = None,
     ) -> tuple[int, int, int]:
         """(num_layers * num_directions, batch, proj_size or hidden_size)."""
+        return self._state_shape(input, self.proj_size if self.proj_size > 0 else self.hidden_size)
+
+    def _state_shape(self, input: Tensor, size: int) -> tuple[int, int, int]:  # noqa: A002
+        """(num_layers * num_directions, batch, size): the shape of h_0 / c_0 for input."""
         mini_batch = input.size(0) if self.batch_first else input.size(1)
         num_directions = 2 if self.bidirectional else 1
-        size = self.proj_size if self.proj_size > 0 else self.hidden_size
         return (self.num_layers * num_directions, mini_batch, size)
 
     def check_hidden_size(
@@ -184,9 +187,7 @@ class RNNBase(Module):
         return input, hx, is_batched
 
     def _zeros(self, input: Tensor, size: int) -> Tensor:  # noqa: A002
-        num_directions = 2 if self.bidirectional else 1
-        batch = input.size(0) if self.batch_first else input.size(1)
-        return chainrule.zeros(self.num_layers * num_directions, batch, size, dtype=input.dtype)
+        return chainrule.zeros(*self._state_shape(input, size), dtype=input.dtype)
 
     def _run(self, input: Tensor, h0: Tensor, c0: Tensor | None) -> tuple[Tensor, Any, Any]:  # noqa: A002
         """All layers and directions over seq-first input; returns output, h_n, c_n."""
@@ -348,9 +349,7 @@ class LSTM(RNNBase):
         batch_sizes: Any = None,
     ) -> tuple[int, int, int]:
         """(num_layers * num_directions, batch, hidden_size)."""
-        mini_batch = input.size(0) if self.batch_first else input.size(1)
-        num_directions = 2 if self.bidirectional else 1
-        return (self.num_layers * num_directions, mini_batch, self.hidden_size)
+        return self._state_shape(input, self.hidden_size)
 
     def check_forward_args(
         self,
