@@ -122,3 +122,14 @@ def test_seeded_samples_repeat():
     a = cr.empty(4).normal_(generator=g).tolist()
     g.manual_seed(3)
     assert cr.empty(4).normal_(generator=g).tolist() == a
+
+
+def test_rand_like_and_randn_like(lib):
+    x = lib.zeros(2, 3, dtype=lib.float64)
+    for fn in (lib.rand_like, lib.randn_like):
+        y = fn(x)
+        assert y.shape == (2, 3) and y.dtype == lib.float64 and not y.requires_grad
+        assert fn(x, dtype=lib.float32).dtype == lib.float32
+        assert fn(x, requires_grad=True).requires_grad
+    u = lib.rand_like(lib.zeros(1000))
+    assert 0 <= u.min().item() and u.max().item() < 1

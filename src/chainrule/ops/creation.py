@@ -290,3 +290,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: Any = None, *
     _device.check(_.get("device"))
     dt = _dtype.to_np(dtype) if dtype is not None else _dtype.DEFAULT_INT
     return _leaf(_gen(generator).permutation(n).astype(dt))
+
+
+rand_like = _like(rand)
+randn_like = _like(randn)
