@@ -58,12 +58,8 @@ class _MaxPoolNd(Module):
             ", dilation={dilation}, ceil_mode={ceil_mode}".format(**self.__dict__)
         )
 
-
-class MaxPool1d(_MaxPoolNd):
-    """Max over sliding windows of (N, C, L) inputs."""
-
     def forward(self, input: Tensor) -> Any:  # noqa: A002
-        return F.max_pool1d(
+        return self._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -72,21 +68,18 @@ class MaxPool1d(_MaxPoolNd):
             ceil_mode=self.ceil_mode,
             return_indices=self.return_indices,
         )
+
+
+class MaxPool1d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, L) inputs."""
+
+    _pool = staticmethod(F.max_pool1d)
 
 
 class MaxPool2d(_MaxPoolNd):
     """Max over sliding windows of (N, C, H, W) inputs."""
 
-    def forward(self, input: Tensor) -> Any:  # noqa: A002
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            ceil_mode=self.ceil_mode,
-            return_indices=self.return_indices,
-        )
+    _pool = staticmethod(F.max_pool2d)
 
 
 class _AvgPoolNd(Module):
